@@ -1,0 +1,93 @@
+"""Settings read from the environment (the contract's variable names), once, at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safeguards.catalog import DEMO_CATALOG
+
+DEMO_PERSONAS: dict[str, str | None] = {
+    "visitor": None,
+    "member": "demo-member",
+    "owner": "demo-studio",  # owns the demo-studio/* artifacts of the demo catalog
+    "moderator": "demo-moderator",
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path = Path("state")
+    catalog_path: Path = DEMO_CATALOG
+    moderators: frozenset[str] = frozenset()
+    accounts_file: Path | None = None
+    oauth: bool = False
+    demo: bool = True
+    hub_dataset: str | None = None
+    server_name: str = "127.0.0.1"
+    server_port: int = 7860
+    reports_per_hour: int = 10
+    comments_per_hour: int = 60
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        accounts = env.get("SAFEGUARDS_ACCOUNTS") or None
+        # A Space with `hf_oauth: true` gets OAUTH_CLIENT_ID injected.
+        oauth = bool(env.get("OAUTH_CLIENT_ID")) and bool(env.get("SPACE_ID"))
+        demo_flag = env.get("SAFEGUARDS_DEMO", "").strip()
+        demo = demo_flag == "1" if demo_flag in ("0", "1") else not accounts and not oauth
+        moderators = {m.strip() for m in env.get("SAFEGUARDS_MODERATORS", "").split(",")}
+        moderators.discard("")
+        if demo:
+            moderators.add(DEMO_PERSONAS["moderator"] or "")
+        return cls(
+            state_dir=Path(env.get("SAFEGUARDS_STATE_DIR") or "state"),
+            catalog_path=Path(env.get("SAFEGUARDS_CATALOG") or DEMO_CATALOG),
+            moderators=frozenset(moderators),
+            accounts_file=Path(accounts) if accounts else None,
+            oauth=oauth,
+            demo=demo,
+            hub_dataset=env.get("SAFEGUARDS_HUB_DATASET") or None,
+            server_name=env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+            server_port=_int(env, "GRADIO_SERVER_PORT", 7860),
+            reports_per_hour=_int(env, "SAFEGUARDS_REPORTS_PER_HOUR", 10),
+            comments_per_hour=_int(env, "SAFEGUARDS_COMMENTS_PER_HOUR", 60),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def read_accounts(path: Path) -> dict[str, str]:
+    """`username:password` lines; blank lines and `#` comments are ignored."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the accounts file ({exc})") from None
+    accounts: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        username, sep, password = line.partition(":")
+        if not sep or not username.strip() or not password:
+            raise ConfigError(f"{path}:{number}: expected username:password")
+        accounts[username.strip()] = password
+    if not accounts:
+        raise ConfigError(f"{path}: the accounts file lists no accounts")
+    return accounts

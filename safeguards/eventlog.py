@@ -1,0 +1,295 @@
+"""The append-only event log: JSON Lines files in the state folder.
+
+Each writer process appends to files of its own (host, pid and a random suffix in the
+name), so replicas and worker processes never write the same file. An append returns only
+after the line is flushed and fsynced (group commit: concurrent appenders share one fsync).
+Files are rotated by size so a Hub push re-uploads only small files. Reading merges all
+files ordered by (ts, id), which gives the same fold whatever order files arrive in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EVENT_FILE_GLOB = "events-*.jsonl"
+DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class LogError(Exception):
+    """The state folder cannot be used; the message names the file (and line)."""
+
+
+class LogCorruptError(LogError):
+    def __init__(self, path: Path, line_number: int, problem: str) -> None:
+        super().__init__(f"{path}:{line_number}: corrupt event log line ({problem})")
+        self.path = path
+        self.line_number = line_number
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    ts: str
+    actor: str | None
+    type: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        record = {"id": self.id, "ts": self.ts, "actor": self.actor, "type": self.type}
+        record["payload"] = self.payload
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Event:
+        missing = [k for k in ("id", "ts", "actor", "type") if k not in record]
+        if missing:
+            raise ValueError(f"missing field(s) {', '.join(missing)}")
+        if not isinstance(record["id"], str) or not isinstance(record["type"], str):
+            raise ValueError("id and type must be strings")
+        if not isinstance(record["ts"], str):
+            raise ValueError("ts must be a string")
+        payload = record.get("payload", {})
+        if not isinstance(payload, dict):
+            raise ValueError("payload must be an object")
+        return cls(record["id"], record["ts"], record["actor"], record["type"], payload)
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.ts, self.id)
+
+    @property
+    def time(self) -> datetime:
+        return parse_ts(self.ts)
+
+
+def format_ts(moment: datetime) -> str:
+    """UTC ISO 8601 with microseconds and a Z, so string order is time order."""
+    return moment.astimezone(UTC).strftime(_TS_FORMAT)
+
+
+def parse_ts(ts: str) -> datetime:
+    return datetime.strptime(ts, _TS_FORMAT).replace(tzinfo=UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def read_file(path: Path) -> Iterator[Event]:
+    """Events of one file in written order.
+
+    A last line without its newline is what a crash mid-write leaves: it was never
+    acknowledged, so it is skipped with a warning. A bad line anywhere else is corruption
+    and stops the start-up with the file and line named; nothing is rewritten.
+    """
+    with path.open("rb") as handle:
+        data = handle.read()
+    if not data:
+        return
+    lines = data.split(b"\n")
+    torn = lines.pop()  # b"" when the file ends with a newline
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            yield Event.from_record(record)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise LogCorruptError(path, number, str(exc)) from None
+    if torn.strip():
+        log.warning(
+            "%s:%d: skipped an incomplete last line (%d bytes) left by an interrupted write",
+            path,
+            len(lines) + 1,
+            len(torn),
+        )
+
+
+def list_files(state_dir: Path) -> list[Path]:
+    return sorted(state_dir.glob(EVENT_FILE_GLOB))
+
+
+def read_events(state_dir: Path, files: Iterable[Path] | None = None) -> list[Event]:
+    """All events of the folder, in the canonical (ts, id) order, duplicates (same id) once."""
+    seen: set[str] = set()
+    events: list[Event] = []
+    for path in files if files is not None else list_files(state_dir):
+        for event in read_file(path):
+            if event.id not in seen:
+                seen.add(event.id)
+                events.append(event)
+    events.sort(key=lambda e: e.sort_key)
+    return events
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class EventLog:
+    """This process's writer. Thread-safe; one instance per process and state folder."""
+
+    def __init__(
+        self,
+        state_dir: Path | str,
+        *,
+        writer_name: str | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.max_file_bytes = max_file_bytes
+        host = "".join(ch if ch.isalnum() else "_" for ch in socket.gethostname())[:40]
+        self.writer_name = writer_name or f"{host}-{os.getpid()}-{secrets.token_hex(4)}"
+        self._cond = threading.Condition()
+        self._pending: list[bytes] = []
+        self._queued = 0  # lines handed to append
+        self._durable = 0  # lines known to be on disk
+        self._flushing = False
+        self._error: BaseException | None = None
+        self._failed_batches: list[tuple[int, int]] = []  # (after, through) ticket ranges
+        self._last_ts = datetime.min.replace(tzinfo=UTC)
+        self._file_index = 0
+        self._fd: int | None = None
+        self._file_bytes = 0
+        self.current_path: Path | None = None
+        self._check_writable()
+
+    def _check_writable(self) -> None:
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LogError(f"{self.state_dir}: cannot create the state folder ({exc})") from None
+        if not os.access(self.state_dir, os.W_OK | os.X_OK):
+            raise LogError(f"{self.state_dir}: the state folder is not writable")
+
+    def next_timestamp(self) -> str:
+        """Strictly increasing per writer, so (ts, id) order keeps this writer's order."""
+        now = datetime.now(UTC)
+        if now <= self._last_ts:
+            now = self._last_ts + timedelta(microseconds=1)
+        self._last_ts = now
+        return format_ts(now)
+
+    def make_event(self, type_: str, actor: str | None, payload: dict[str, Any]) -> Event:
+        with self._cond:
+            return Event(new_id(), self.next_timestamp(), actor, type_, payload)
+
+    def append(self, event: Event) -> None:
+        """Write one event and return once it is durable (flushed and fsynced)."""
+        self.append_many([event])
+
+    def append_many(self, events: list[Event]) -> None:
+        self.wait_durable(self.enqueue(events))
+
+    def enqueue(self, events: list[Event]) -> int:
+        """Queue events in this order and return a ticket for `wait_durable`.
+
+        Callers that must keep their own order (the service applies events to the folded
+        state under its lock) enqueue under that lock and wait outside it, so concurrent
+        users share one fsync instead of queueing for one each.
+        """
+        data = b"".join((e.to_json() + "\n").encode() for e in events)
+        with self._cond:
+            self._pending.append(data)
+            self._queued += 1
+            return self._queued
+
+    def wait_durable(self, ticket: int) -> None:
+        """Return once the events of `ticket` are on disk; raise LogError if they failed."""
+        with self._cond:
+            while True:
+                if any(low < ticket <= high for low, high in self._failed_batches):
+                    raise LogError(f"event log write failed: {self._error}")
+                if self._durable >= ticket:
+                    return
+                if self._flushing:
+                    self._cond.wait()
+                    continue
+                self._flush_pending_locked()
+
+    def _flush_pending_locked(self) -> None:
+        """Become the leader: write everything queued so far with one fsync.
+
+        On a failed write the whole batch is reported failed and the file is abandoned,
+        so a half-written line is never followed by later lines in the same file.
+        """
+        batch, self._pending = self._pending, []
+        target = self._queued
+        self._flushing = True
+        self._cond.release()
+        error: OSError | LogError | None = None
+        try:
+            self._write_durably(b"".join(batch))
+        except (OSError, LogError) as exc:
+            error = exc
+            self._abandon_file()
+        finally:
+            self._cond.acquire()
+            self._flushing = False
+            if error is not None:
+                self._error = error
+                self._failed_batches = [*self._failed_batches[-63:], (self._durable, target)]
+            self._durable = target
+            self._cond.notify_all()
+
+    def _write_durably(self, data: bytes) -> None:
+        full = self._file_bytes and self._file_bytes + len(data) > self.max_file_bytes
+        if self._fd is None or full:
+            self._open_next_file()
+        assert self._fd is not None
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        os.fsync(self._fd)
+        self._file_bytes += len(data)
+
+    def _open_next_file(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        while True:
+            self._file_index += 1
+            path = self.state_dir / f"events-{self.writer_name}-{self._file_index:05d}.jsonl"
+            try:
+                self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+                break
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise LogError(f"{path}: cannot create event log file ({exc})") from None
+        _fsync_dir(self.state_dir)
+        self.current_path = path
+        self._file_bytes = 0
+
+    def _abandon_file(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+    def close(self) -> None:
+        with self._cond:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

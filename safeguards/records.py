@@ -1,0 +1,187 @@
+"""Record types: what the catalog holds and what the state folds out of the event log.
+
+Records are plain dataclasses so the domain, the UI and the tests share one vocabulary.
+Everything here is derived data except `Artifact`, which comes from the catalog file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    MODEL = "model"
+    DATASET = "dataset"
+    SPACE = "space"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One model, dataset or Space as the catalog describes it (before any event)."""
+
+    id: str
+    kind: Kind
+    author: str
+    summary: str
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    license: str
+    downloads: int
+    likes: int
+    trending: float
+    created: str
+    updated: str
+    gated: bool = False
+    paper: str | None = None
+    card: str = ""
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    DOWNGRADED = "downgraded"  # out of trending and feeds, still reachable
+    PRIVATE = "private"
+    DISABLED = "disabled"
+
+
+@dataclass
+class Safeguard:
+    """The moderation overlay of one artifact: what differs from the catalog."""
+
+    downgraded: bool = False
+    private: bool = False
+    disabled: bool = False
+    gated: bool | None = None  # None: as the catalog says
+    content_warning: bool = False  # set by a moderator, in addition to the card tag
+    private_requested: bool = False
+
+    def visibility(self) -> Visibility:
+        if self.disabled:
+            return Visibility.DISABLED
+        if self.private:
+            return Visibility.PRIVATE
+        if self.downgraded:
+            return Visibility.DOWNGRADED
+        return Visibility.PUBLIC
+
+
+class DiscussionKind(StrEnum):
+    DISCUSSION = "discussion"
+    REPORT = "report"
+    PROPOSAL = "proposal"
+
+
+class DiscussionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    LOCKED = "locked"
+
+
+@dataclass
+class Comment:
+    id: str
+    discussion_id: str
+    author: str
+    text: str
+    ts: str
+    hidden_reason: str | None = None
+    hidden_by: str | None = None
+    moderation: bool = False  # a moderator's action, echoed into the discussion
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_reason is not None
+
+
+@dataclass
+class Discussion:
+    id: str
+    artifact_id: str
+    kind: DiscussionKind
+    title: str
+    author: str
+    ts: str
+    status: DiscussionStatus = DiscussionStatus.OPEN
+    comments: list[Comment] = field(default_factory=list)
+    participants: set[str] = field(default_factory=set)
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    ACTIONED = "actioned"
+
+
+@dataclass
+class Report:
+    """A flag raised by one user on one artifact (or one of its discussions)."""
+
+    id: str
+    artifact_id: str
+    reporter: str
+    reason: str
+    context: str
+    ts: str
+    discussion_id: str
+    target_discussion_id: str | None = None
+    status: ReportStatus = ReportStatus.OPEN
+    additions: list[str] = field(default_factory=list)
+    resolution_note: str | None = None
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    MERGED = "merged"
+    CLOSED = "closed"
+
+
+@dataclass
+class TagProposal:
+    """A pull request on a card's YAML metadata that adds tags."""
+
+    id: str
+    artifact_id: str
+    proposer: str
+    tags: tuple[str, ...]
+    ts: str
+    discussion_id: str
+    status: ProposalStatus = ProposalStatus.OPEN
+    decided_by: str | None = None
+
+
+class AccessStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass
+class AccessRequest:
+    id: str
+    artifact_id: str
+    user: str
+    reason: str
+    ts: str
+    status: AccessStatus = AccessStatus.PENDING
+    decided_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ModerationAction:
+    """One moderator decision, kept for the audit log; reversals are actions too."""
+
+    id: str
+    artifact_id: str
+    action: str
+    note: str
+    moderator: str
+    ts: str
+    discussion_id: str | None = None
+    comment_id: str | None = None
+
+
+@dataclass
+class Preferences:
+    """Per-account content preferences (visitors keep theirs in the browser)."""
+
+    show_mature_without_popup: bool = False

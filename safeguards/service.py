@@ -1,0 +1,563 @@
+"""The application service: every read and every state change, with its permission check.
+
+Each change follows one path (`_commit`): check rights and input against the current
+state, make the event, queue it in the log and apply it to the state under one lock, then
+wait for the fsync outside the lock so concurrent users share it. A caller is told "saved"
+only after its event is on disk. If a write fails the state is folded again from disk, so
+memory never keeps an event the log does not have.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
+from safeguards.catalog import Catalog, load_catalog
+from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
+from safeguards.config import Settings
+from safeguards.errors import Conflict, InvalidInput, NotFound, RateLimited, SafeguardsError
+from safeguards.eventlog import EventLog, LogError, read_events
+from safeguards.permissions import Action, Role, User, authorize, can
+from safeguards.records import (
+    AccessRequest,
+    AccessStatus,
+    Artifact,
+    Comment,
+    Discussion,
+    DiscussionKind,
+    DiscussionStatus,
+    ProposalStatus,
+    Report,
+    ReportStatus,
+    Safeguard,
+    TagProposal,
+)
+from safeguards.search import (
+    SearchPage,
+    SearchQuery,
+    Sort,
+    effective_categories,
+    effective_tags,
+    search,
+)
+from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS, State
+from safeguards.textrules import clean_tag, clean_text
+
+log = logging.getLogger(__name__)
+
+PROPOSABLE_TAGS: tuple[str, ...] = (NFAA_TAG, *(c.tag for c in CATEGORY_BY_SLUG.values()))
+MODERATION_ACTIONS: tuple[str, ...] = (*ARTIFACT_ACTIONS, *DISCUSSION_ACTIONS)
+_HOUR = timedelta(hours=1)
+
+
+def short_id(prefix: str) -> str:
+    """Readable ids people can quote in a discussion: R-3f9c2a1b7e04."""
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+@dataclass
+class ArtifactView:
+    """Everything the artifact page shows, already filtered for the viewer."""
+
+    artifact: Artifact
+    role: Role
+    tags: list[str]
+    categories: list[str]
+    card_text: str
+    card: ParsedCard
+    safeguard: Safeguard
+    gated: bool
+    content_warning: bool
+    disabled: bool  # show the notice and nothing else
+    content_locked: bool  # gated and the viewer has no access
+    access: AccessRequest | None
+    discussions: list[Discussion] = field(default_factory=list)
+    proposals: list[TagProposal] = field(default_factory=list)
+    access_requests: list[AccessRequest] = field(default_factory=list)  # owner/moderator only
+
+
+class Safeguards:
+    def __init__(self, settings: Settings, catalog: Catalog, log_writer: EventLog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.log = log_writer
+        self._lock = threading.RLock()
+        self.state = State.fold(read_events(settings.state_dir))
+
+    @classmethod
+    def open(cls, settings: Settings) -> Safeguards:
+        """Load the catalog, check the state folder and fold the log (start-up errors name
+        the file and line)."""
+        catalog = load_catalog(settings.catalog_path)
+        return cls(settings, catalog, EventLog(settings.state_dir))
+
+    # -- identity ---------------------------------------------------------------------
+
+    def user(self, username: str | None) -> User:
+        """The one place that decides who is a moderator: configuration, not the caller."""
+        name = username.strip() if isinstance(username, str) and username.strip() else None
+        return User(name, is_moderator=name is not None and name in self.settings.moderators)
+
+    # -- reads ------------------------------------------------------------------------
+
+    def search(self, user: User, query: SearchQuery) -> SearchPage:
+        with self._lock:
+            return search(self.catalog, self.state, user, query)
+
+    def category_counts(self, user: User) -> dict[str, int]:
+        with self._lock:
+            return {
+                slug: search(self.catalog, self.state, user, _count_query(slug)).total
+                for slug in CATEGORY_BY_SLUG
+            }
+
+    def artifact(self, user: User, artifact_id: object) -> Artifact:
+        """The catalog record, or NotFound for unknown ids and for artifacts hidden from
+        this viewer (a private artifact's existence is not revealed)."""
+        artifact = self.catalog.get(artifact_id) if isinstance(artifact_id, str) else None
+        if artifact is None:
+            raise NotFound(f"No artifact with id {str(artifact_id)[:100]!r}.")
+        guard = self.state.safeguard(artifact.id)
+        if guard.private and not can(user, Action.VIEW_HIDDEN, artifact):
+            raise NotFound(f"No artifact with id {artifact.id!r}.")
+        return artifact
+
+    def view(self, user: User, artifact_id: str) -> ArtifactView:
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            state = self.state
+            guard = state.safeguard(artifact.id)
+            tags = effective_tags(artifact.tags, state.merged_tags.get(artifact.id, []))
+            card_text = self._card_text(artifact)
+            gated = artifact.gated if guard.gated is None else guard.gated
+            privileged = can(user, Action.VIEW_HIDDEN, artifact)
+            access = state.access_of(user.username, artifact.id) if user.username else None
+            approved = access is not None and access.status is AccessStatus.APPROVED
+            return ArtifactView(
+                artifact=artifact,
+                role=user.role_for(artifact),
+                tags=tags,
+                categories=effective_categories(artifact.categories, tags),
+                card_text=card_text,
+                card=parse_card(card_text),
+                safeguard=guard,
+                gated=gated,
+                content_warning=NFAA_TAG in tags or guard.content_warning,
+                disabled=guard.disabled and not user.is_moderator,
+                content_locked=gated and not privileged and not approved,
+                access=access,
+                discussions=self._visible_discussions(user, artifact),
+                proposals=[state.proposals[p] for p in state.proposals_by_artifact[artifact.id]],
+                access_requests=[
+                    state.access_requests[r] for r in state.access_by_artifact[artifact.id]
+                ]
+                if privileged
+                else [],
+            )
+
+    def discussion(self, user: User, discussion_id: object) -> Discussion:
+        discussion = (
+            self.state.discussions.get(discussion_id) if isinstance(discussion_id, str) else None
+        )
+        if discussion is None or not self._may_read(user, discussion):
+            raise NotFound(f"No discussion with id {str(discussion_id)[:100]!r}.")
+        return discussion
+
+    def my_reports(self, user: User) -> list[Report]:
+        authorize(user, Action.REPORT)
+        with self._lock:
+            mine = [r for r in self.state.reports.values() if r.reporter == user.username]
+        return sorted(mine, key=lambda r: r.ts, reverse=True)
+
+    def my_access_requests(self, user: User) -> list[AccessRequest]:
+        authorize(user, Action.REQUEST_ACCESS)
+        with self._lock:
+            mine = [r for r in self.state.access_requests.values() if r.user == user.username]
+        return sorted(mine, key=lambda r: r.ts, reverse=True)
+
+    def proposal_diff(self, user: User, proposal_id: str) -> str:
+        with self._lock:
+            proposal = self._proposal(proposal_id)
+            artifact = self.artifact(user, proposal.artifact_id)
+            return metadata_diff(self._card_text(artifact, upto_proposal=proposal), proposal.tags)
+
+    def show_mature_without_popup(self, user: User) -> bool:
+        return (
+            bool(user.username)
+            and self.state.preferences_of(user.username).show_mature_without_popup
+        )
+
+    # -- community changes ------------------------------------------------------------
+
+    def report(
+        self,
+        user: User,
+        artifact_id: object,
+        reason: object,
+        context: object,
+        discussion_id: object = None,
+    ) -> Report:
+        """File a flag. A second flag of the same artifact by the same user, while the first
+        is open, adds its context to the first instead of opening a duplicate."""
+        authorize(user, Action.REPORT)
+        if not isinstance(reason, str) or reason not in REASON_BY_SLUG:
+            raise InvalidInput("Choose a reason from the list.")
+        text = clean_text(context, "context")
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            target = None
+            if discussion_id not in (None, ""):
+                target = self.discussion(user, discussion_id)
+                if target.artifact_id != artifact.id:
+                    raise InvalidInput("That discussion belongs to another artifact.")
+            self._check_rate(
+                user, self.state.report_times, self.settings.reports_per_hour, "reports"
+            )
+            existing = self.state.open_report_by(user.username or "", artifact.id)
+            if existing is not None:
+                payload = {"report_id": existing.id, "context": text, "comment_id": short_id("C")}
+                ticket = self._emit(user, "report.extended", payload)
+                report = existing
+            else:
+                report_id = short_id("R")
+                payload = {
+                    "report_id": report_id,
+                    "artifact_id": artifact.id,
+                    "reason": reason,
+                    "context": text,
+                    "discussion_id": short_id("D"),
+                    "comment_id": short_id("C"),
+                    "title": f"Report: {REASON_BY_SLUG[reason].label['en']}",
+                    "target_discussion_id": target.id if target else None,
+                }
+                ticket = self._emit(user, "report.filed", payload)
+                report = self.state.reports[report_id]
+        self._wait(ticket)
+        return report
+
+    def open_discussion(
+        self, user: User, artifact_id: object, title: object, text: object
+    ) -> Discussion:
+        authorize(user, Action.COMMENT)
+        title_text = clean_text(title, "title")
+        body = clean_text(text, "comment")
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            self._check_rate(
+                user, self.state.comment_times, self.settings.comments_per_hour, "comments"
+            )
+            discussion_id = short_id("D")
+            payload = {
+                "discussion_id": discussion_id,
+                "artifact_id": artifact.id,
+                "title": title_text,
+                "text": body,
+                "comment_id": short_id("C"),
+            }
+            ticket = self._emit(user, "discussion.opened", payload)
+            discussion = self.state.discussions[discussion_id]
+        self._wait(ticket)
+        return discussion
+
+    def comment(self, user: User, discussion_id: object, text: object) -> Comment:
+        authorize(user, Action.COMMENT)
+        body = clean_text(text, "comment")
+        with self._lock:
+            discussion = self.discussion(user, discussion_id)
+            artifact = self.catalog.get(discussion.artifact_id)
+            if discussion.status is not DiscussionStatus.OPEN and not user.is_moderator:
+                raise Conflict(f"This discussion is {discussion.status.value}; no new comments.")
+            if discussion.kind is DiscussionKind.REPORT and not (
+                user.username in discussion.participants or can(user, Action.VIEW_HIDDEN, artifact)
+            ):
+                raise NotFound(f"No discussion with id {discussion.id!r}.")
+            self._check_rate(
+                user, self.state.comment_times, self.settings.comments_per_hour, "comments"
+            )
+            comment_id = short_id("C")
+            payload = {"discussion_id": discussion.id, "text": body, "comment_id": comment_id}
+            ticket = self._emit(user, "comment.added", payload)
+            comment = self.state.comments[comment_id]
+        self._wait(ticket)
+        return comment
+
+    def set_discussion_status(
+        self, user: User, discussion_id: object, status: object
+    ) -> Discussion:
+        """Owners (and moderators) close or reopen a discussion on their artifact."""
+        if status not in (DiscussionStatus.OPEN.value, DiscussionStatus.CLOSED.value):
+            raise InvalidInput("A discussion can be set to open or closed.")
+        with self._lock:
+            discussion = self.discussion(user, discussion_id)
+            authorize(user, Action.CLOSE_DISCUSSION, self.catalog.get(discussion.artifact_id))
+            if discussion.status is DiscussionStatus.LOCKED and not user.is_moderator:
+                raise Conflict("A moderator locked this discussion.")
+            if discussion.status.value == status:
+                raise Conflict(f"This discussion is already {status}.")
+            payload = {"discussion_id": discussion.id, "status": status}
+            ticket = self._emit(user, "discussion.status", payload)
+        self._wait(ticket)
+        return discussion
+
+    def propose_tags(
+        self, user: User, artifact_id: object, tags: object, note: object = ""
+    ) -> TagProposal:
+        """Open a pull request on the card metadata adding content-warning or ethics tags."""
+        authorize(user, Action.PROPOSE_TAG)
+        wanted = [clean_tag(t) for t in (tags if isinstance(tags, list | tuple) else [tags])]
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            raise InvalidInput("Choose at least one tag to add.")
+        unknown = [t for t in wanted if t not in PROPOSABLE_TAGS]
+        if unknown:
+            raise InvalidInput(
+                f"Only {NFAA_TAG} and the ethics-category tags can be proposed here, "
+                f"not {', '.join(unknown)}."
+            )
+        message = clean_text(note, "comment", required=False)
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            current = effective_tags(artifact.tags, self.state.merged_tags.get(artifact.id, []))
+            new = [t for t in wanted if t not in current]
+            if not new:
+                raise Conflict("The card already has these tags.")
+            try:
+                with_added_tags(self._card_text(artifact), new)
+            except CARD_ERRORS as exc:
+                raise InvalidInput(f"The card's metadata cannot be parsed: {exc}") from None
+            proposal_id = short_id("P")
+            payload = {
+                "proposal_id": proposal_id,
+                "artifact_id": artifact.id,
+                "tags": new,
+                "discussion_id": short_id("D"),
+                "comment_id": short_id("C"),
+                "title": f"Add tags: {', '.join(new)}",
+                "text": message or f"Proposes adding {', '.join(new)} to the card metadata.",
+            }
+            ticket = self._emit(user, "proposal.opened", payload)
+            proposal = self.state.proposals[proposal_id]
+        self._wait(ticket)
+        return proposal
+
+    def decide_proposal(
+        self, user: User, proposal_id: object, merge: bool, note: object = ""
+    ) -> TagProposal:
+        message = clean_text(note, "comment", required=False)
+        with self._lock:
+            proposal = self._proposal(proposal_id)
+            authorize(user, Action.REVIEW_PROPOSAL, self.catalog.get(proposal.artifact_id))
+            if proposal.status is not ProposalStatus.OPEN:
+                raise Conflict(f"This proposal is already {proposal.status.value}.")
+            status = ProposalStatus.MERGED if merge else ProposalStatus.CLOSED
+            payload = {"proposal_id": proposal.id, "status": status.value, "text": message}
+            ticket = self._emit(user, "proposal.decided", payload)
+        self._wait(ticket)
+        return proposal
+
+    def request_access(self, user: User, artifact_id: object, reason: object) -> AccessRequest:
+        authorize(user, Action.REQUEST_ACCESS)
+        text = clean_text(reason, "reason")
+        with self._lock:
+            view = self.view(user, artifact_id)
+            if not view.gated:
+                raise Conflict("This artifact is not gated; no request is needed.")
+            if not view.content_locked:
+                raise Conflict("You already have access.")
+            if view.access is not None and view.access.status is AccessStatus.PENDING:
+                raise Conflict("Your request is already waiting for the owner's answer.")
+            request_id = short_id("A")
+            payload = {"request_id": request_id, "artifact_id": view.artifact.id, "reason": text}
+            ticket = self._emit(user, "access.requested", payload)
+            request = self.state.access_requests[request_id]
+        self._wait(ticket)
+        return request
+
+    def decide_access(self, user: User, request_id: object, approve: bool) -> AccessRequest:
+        with self._lock:
+            request = (
+                self.state.access_requests.get(request_id) if isinstance(request_id, str) else None
+            )
+            if request is None:
+                raise NotFound(f"No access request with id {str(request_id)[:100]!r}.")
+            authorize(user, Action.REVIEW_ACCESS, self.catalog.get(request.artifact_id))
+            if request.status is not AccessStatus.PENDING:
+                raise Conflict(f"This request was already {request.status.value}.")
+            status = AccessStatus.APPROVED if approve else AccessStatus.REJECTED
+            ticket = self._emit(
+                user, "access.decided", {"request_id": request.id, "status": status.value}
+            )
+        self._wait(ticket)
+        return request
+
+    def set_preference(self, user: User, show_mature_without_popup: object) -> bool:
+        """Saved on the account; visitors keep the same preference in their browser."""
+        authorize(user, Action.SET_ACCOUNT_PREFERENCE)
+        if not isinstance(show_mature_without_popup, bool):
+            raise InvalidInput("The preference is on or off.")
+        with self._lock:
+            if self.show_mature_without_popup(user) == show_mature_without_popup:
+                return show_mature_without_popup
+            payload = {"show_mature_without_popup": show_mature_without_popup}
+            ticket = self._emit(user, "preference.set", payload)
+        self._wait(ticket)
+        return show_mature_without_popup
+
+    # -- moderation -------------------------------------------------------------------
+
+    def moderate(
+        self,
+        user: User,
+        artifact_id: object,
+        action: object,
+        note: object,
+        *,
+        discussion_id: object = None,
+        comment_id: object = None,
+    ) -> Safeguard:
+        """A moderator decision with a required note; every one is reversible by another."""
+        authorize(user, Action.MODERATE)
+        if action not in MODERATION_ACTIONS:
+            raise InvalidInput(
+                f"Unknown action {str(action)[:50]!r}; "
+                f"choose one of: {', '.join(MODERATION_ACTIONS)}."
+            )
+        text = clean_text(note, "note")
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            payload: dict[str, Any] = {
+                "action_id": short_id("M"),
+                "artifact_id": artifact.id,
+                "action": action,
+                "note": text,
+            }
+            if action in DISCUSSION_ACTIONS:
+                payload.update(
+                    self._discussion_target(user, artifact, action, discussion_id, comment_id)
+                )
+            elif action == "dismiss" and not self._open_reports(artifact.id):
+                raise Conflict("This artifact has no open reports to dismiss.")
+            elif action != "dismiss" and not self._changes(artifact.id, action):
+                raise Conflict(f"{action} changes nothing: the artifact is already in that state.")
+            ticket = self._emit(user, "moderation.action", payload)
+            guard = self.state.safeguard(artifact.id)
+        self._wait(ticket)
+        return guard
+
+    # -- internals --------------------------------------------------------------------
+
+    def _emit(self, user: User, type_: str, payload: dict[str, Any]) -> int:
+        """Queue and apply one event; the caller holds the lock and waits afterwards."""
+        event = self.log.make_event(type_, user.username, payload)
+        ticket = self.log.enqueue([event])
+        self.state.apply(event)
+        return ticket
+
+    def _wait(self, ticket: int) -> None:
+        try:
+            self.log.wait_durable(ticket)
+        except LogError as exc:
+            log.error("write failed, folding the state again from disk: %s", exc)
+            with self._lock:
+                self.state = State.fold(read_events(self.settings.state_dir))
+            raise SafeguardsError(
+                "Could not save: the event log refused the write. Nothing was recorded; "
+                "please try again."
+            ) from exc
+
+    def _check_rate(
+        self, user: User, times: dict[str, list[datetime]], limit: int, what: str
+    ) -> None:
+        cutoff = datetime.now(UTC) - _HOUR
+        recent = [t for t in times.get(user.username or "", ()) if t > cutoff]
+        times[user.username or ""] = recent  # forget what no longer counts
+        if len(recent) >= limit:
+            raise RateLimited(
+                f"You have sent {limit} {what} in the last hour, the most allowed. "
+                "Please try again later."
+            )
+
+    def _card_text(self, artifact: Artifact, upto_proposal: TagProposal | None = None) -> str:
+        """The card with merged tag proposals applied (before `upto_proposal` if given)."""
+        merged = []
+        for proposal_id in self.state.proposals_by_artifact.get(artifact.id, ()):
+            proposal = self.state.proposals[proposal_id]
+            if proposal is upto_proposal:
+                break
+            if proposal.status is ProposalStatus.MERGED:
+                merged.extend(proposal.tags)
+        if not merged:
+            return artifact.card
+        try:
+            return with_added_tags(artifact.card, merged)
+        except CARD_ERRORS:
+            return artifact.card
+
+    def _proposal(self, proposal_id: object) -> TagProposal:
+        proposal = self.state.proposals.get(proposal_id) if isinstance(proposal_id, str) else None
+        if proposal is None:
+            raise NotFound(f"No proposal with id {str(proposal_id)[:100]!r}.")
+        return proposal
+
+    def _may_read(self, user: User, discussion: Discussion) -> bool:
+        artifact = self.catalog.get(discussion.artifact_id)
+        if artifact is None:
+            return False
+        if self.state.safeguard(artifact.id).private and not can(
+            user, Action.VIEW_HIDDEN, artifact
+        ):
+            return False
+        if discussion.kind is DiscussionKind.REPORT:
+            return (
+                can(user, Action.VIEW_HIDDEN, artifact) or user.username in discussion.participants
+            )
+        return True
+
+    def _visible_discussions(self, user: User, artifact: Artifact) -> list[Discussion]:
+        ids = self.state.discussions_by_artifact.get(artifact.id, ())
+        found = [self.state.discussions[d] for d in ids]
+        return [d for d in found if self._may_read(user, d)]
+
+    def _open_reports(self, artifact_id: str) -> list[Report]:
+        reports = (
+            self.state.reports[r] for r in self.state.reports_by_artifact.get(artifact_id, ())
+        )
+        return [r for r in reports if r.status is ReportStatus.OPEN]
+
+    def _changes(self, artifact_id: str, action: str) -> bool:
+        before = self.state.safeguard(artifact_id)
+        after = Safeguard(**vars(before))
+        ARTIFACT_ACTIONS[action](after)
+        return vars(after) != vars(before)
+
+    def _discussion_target(
+        self, user: User, artifact: Artifact, action: str, discussion_id: object, comment_id: object
+    ) -> dict[str, str]:
+        discussion = self.discussion(user, discussion_id)
+        if discussion.artifact_id != artifact.id:
+            raise InvalidInput("That discussion belongs to another artifact.")
+        if action in ("hide_comment", "unhide_comment"):
+            comment = self.state.comments.get(comment_id) if isinstance(comment_id, str) else None
+            if comment is None or comment.discussion_id != discussion.id:
+                raise NotFound(f"No comment with id {str(comment_id)[:100]!r} in this discussion.")
+            if comment.hidden == (action == "hide_comment"):
+                raise Conflict(
+                    f"That comment is already {'hidden' if comment.hidden else 'shown'}."
+                )
+            return {"discussion_id": discussion.id, "comment_id": comment.id}
+        wanted = {
+            "lock_discussion": DiscussionStatus.LOCKED,
+            "close_discussion": DiscussionStatus.CLOSED,
+        }.get(action, DiscussionStatus.OPEN)
+        if discussion.status is wanted:
+            raise Conflict(f"This discussion is already {wanted.value}.")
+        return {"discussion_id": discussion.id}
+
+
+def _count_query(slug: str) -> SearchQuery:
+    return SearchQuery(categories=(slug,), sort=Sort.DOWNLOADS, page_size=1)

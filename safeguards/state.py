@@ -1,0 +1,311 @@
+"""The state folded from the event log: the overlay on the catalog and every record.
+
+`State.apply` is the only place events become records, so start-up (folding the whole
+log) and live writes (applying one new event) can never disagree. Events that refer to
+records this replica never saw are skipped with a warning instead of stopping the fold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from safeguards.eventlog import Event
+from safeguards.records import (
+    AccessRequest,
+    AccessStatus,
+    Comment,
+    Discussion,
+    DiscussionKind,
+    DiscussionStatus,
+    ModerationAction,
+    Preferences,
+    ProposalStatus,
+    Report,
+    ReportStatus,
+    Safeguard,
+    TagProposal,
+)
+
+log = logging.getLogger(__name__)
+
+# Moderator actions on an artifact and the change each makes to its overlay.
+ARTIFACT_ACTIONS: dict[str, Callable[[Safeguard], None]] = {
+    "downgrade": lambda s: setattr(s, "downgraded", True),
+    "restore_visibility": lambda s: setattr(s, "downgraded", False),
+    "request_private": lambda s: setattr(s, "private_requested", True),
+    "withdraw_private_request": lambda s: setattr(s, "private_requested", False),
+    "make_private": lambda s: setattr(s, "private", True),
+    "make_public": lambda s: setattr(s, "private", False),
+    "gate": lambda s: setattr(s, "gated", True),
+    "ungate": lambda s: setattr(s, "gated", False),
+    "add_content_warning": lambda s: setattr(s, "content_warning", True),
+    "remove_content_warning": lambda s: setattr(s, "content_warning", False),
+    "disable": lambda s: setattr(s, "disabled", True),
+    "enable": lambda s: setattr(s, "disabled", False),
+    "restore": lambda s: s.__init__(),  # back to what the catalog says
+    "dismiss": lambda s: None,
+}
+# Moderator actions on a discussion or comment.
+DISCUSSION_ACTIONS: tuple[str, ...] = (
+    "lock_discussion",
+    "unlock_discussion",
+    "close_discussion",
+    "reopen_discussion",
+    "hide_comment",
+    "unhide_comment",
+)
+
+
+@dataclass
+class State:
+    reports: dict[str, Report] = field(default_factory=dict)
+    discussions: dict[str, Discussion] = field(default_factory=dict)
+    comments: dict[str, Comment] = field(default_factory=dict)
+    proposals: dict[str, TagProposal] = field(default_factory=dict)
+    access_requests: dict[str, AccessRequest] = field(default_factory=dict)
+    preferences: dict[str, Preferences] = field(default_factory=dict)
+    safeguards: dict[str, Safeguard] = field(default_factory=dict)
+    merged_tags: dict[str, list[str]] = field(default_factory=dict)
+    actions: list[ModerationAction] = field(default_factory=list)
+    reports_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    discussions_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    proposals_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    access_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    actions_by_artifact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    report_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    comment_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    event_count: int = 0
+    last_event_ts: str = ""
+    skipped: int = 0
+
+    @classmethod
+    def fold(cls, events: Iterable[Event]) -> State:
+        state = cls()
+        for event in events:
+            state.apply(event)
+        return state
+
+    def apply(self, event: Event) -> None:
+        handler = _HANDLERS.get(event.type)
+        if handler is None:
+            log.warning("event %s: unknown type %r, skipped", event.id, event.type)
+            self.skipped += 1
+            return
+        try:
+            handler(self, event)
+        except KeyError as exc:
+            log.warning("event %s (%s): refers to unknown %s, skipped", event.id, event.type, exc)
+            self.skipped += 1
+            return
+        self.event_count += 1
+        self.last_event_ts = max(self.last_event_ts, event.ts)
+
+    # -- lookups the service and the UI share ---------------------------------------
+
+    def safeguard(self, artifact_id: str) -> Safeguard:
+        return self.safeguards.get(artifact_id) or Safeguard()
+
+    def open_report_by(self, reporter: str, artifact_id: str) -> Report | None:
+        for report_id in self.reports_by_artifact.get(artifact_id, ()):
+            report = self.reports[report_id]
+            if report.reporter == reporter and report.status is ReportStatus.OPEN:
+                return report
+        return None
+
+    def access_of(self, username: str, artifact_id: str) -> AccessRequest | None:
+        """The user's latest access request for the artifact."""
+        latest = None
+        for request_id in self.access_by_artifact.get(artifact_id, ()):
+            request = self.access_requests[request_id]
+            if request.user == username:
+                latest = request
+        return latest
+
+    def preferences_of(self, username: str) -> Preferences:
+        return self.preferences.get(username) or Preferences()
+
+    # -- event handlers -------------------------------------------------------------
+
+    def _add_discussion(self, event: Event, kind: DiscussionKind, title: str) -> Discussion:
+        p = event.payload
+        discussion = Discussion(
+            id=p["discussion_id"],
+            artifact_id=p["artifact_id"],
+            kind=kind,
+            title=title,
+            author=event.actor or "",
+            ts=event.ts,
+            participants={event.actor or ""},
+        )
+        self.discussions[discussion.id] = discussion
+        self.discussions_by_artifact[discussion.artifact_id].append(discussion.id)
+        return discussion
+
+    def _add_comment(self, event: Event, discussion_id: str, text: str, **extra: bool) -> None:
+        discussion = self.discussions[discussion_id]
+        comment = Comment(
+            id=event.payload.get("comment_id") or event.id,
+            discussion_id=discussion_id,
+            author=event.actor or "",
+            text=text,
+            ts=event.ts,
+            **extra,
+        )
+        discussion.comments.append(comment)
+        discussion.participants.add(comment.author)
+        self.comments[comment.id] = comment
+
+    def _on_report_filed(self, event: Event) -> None:
+        p = event.payload
+        self._add_discussion(event, DiscussionKind.REPORT, p["title"])
+        self._add_comment(event, p["discussion_id"], p["context"])
+        report = Report(
+            id=p["report_id"],
+            artifact_id=p["artifact_id"],
+            reporter=event.actor or "",
+            reason=p["reason"],
+            context=p["context"],
+            ts=event.ts,
+            discussion_id=p["discussion_id"],
+            target_discussion_id=p.get("target_discussion_id"),
+        )
+        self.reports[report.id] = report
+        self.reports_by_artifact[report.artifact_id].append(report.id)
+        self.report_times[report.reporter].append(event.time)
+
+    def _on_report_extended(self, event: Event) -> None:
+        report = self.reports[event.payload["report_id"]]
+        report.additions.append(event.payload["context"])
+        self._add_comment(event, report.discussion_id, event.payload["context"])
+        self.report_times[report.reporter].append(event.time)
+
+    def _on_discussion_opened(self, event: Event) -> None:
+        p = event.payload
+        self._add_discussion(event, DiscussionKind.DISCUSSION, p["title"])
+        self._add_comment(event, p["discussion_id"], p["text"])
+        self.comment_times[event.actor or ""].append(event.time)
+
+    def _on_comment_added(self, event: Event) -> None:
+        self._add_comment(event, event.payload["discussion_id"], event.payload["text"])
+        self.comment_times[event.actor or ""].append(event.time)
+
+    def _on_discussion_status(self, event: Event) -> None:
+        discussion = self.discussions[event.payload["discussion_id"]]
+        discussion.status = DiscussionStatus(event.payload["status"])
+
+    def _on_proposal_opened(self, event: Event) -> None:
+        p = event.payload
+        self._add_discussion(event, DiscussionKind.PROPOSAL, p["title"])
+        self._add_comment(event, p["discussion_id"], p["text"])
+        proposal = TagProposal(
+            id=p["proposal_id"],
+            artifact_id=p["artifact_id"],
+            proposer=event.actor or "",
+            tags=tuple(p["tags"]),
+            ts=event.ts,
+            discussion_id=p["discussion_id"],
+        )
+        self.proposals[proposal.id] = proposal
+        self.proposals_by_artifact[proposal.artifact_id].append(proposal.id)
+
+    def _on_proposal_decided(self, event: Event) -> None:
+        proposal = self.proposals[event.payload["proposal_id"]]
+        proposal.status = ProposalStatus(event.payload["status"])
+        proposal.decided_by = event.actor
+        if proposal.status is ProposalStatus.MERGED:
+            tags = self.merged_tags.setdefault(proposal.artifact_id, [])
+            tags.extend(t for t in proposal.tags if t not in tags)
+        discussion = self.discussions[proposal.discussion_id]
+        discussion.status = DiscussionStatus.CLOSED
+        if event.payload.get("text"):
+            self._add_comment(event, discussion.id, event.payload["text"])
+
+    def _on_access_requested(self, event: Event) -> None:
+        p = event.payload
+        request = AccessRequest(
+            id=p["request_id"],
+            artifact_id=p["artifact_id"],
+            user=event.actor or "",
+            reason=p["reason"],
+            ts=event.ts,
+        )
+        self.access_requests[request.id] = request
+        self.access_by_artifact[request.artifact_id].append(request.id)
+
+    def _on_access_decided(self, event: Event) -> None:
+        request = self.access_requests[event.payload["request_id"]]
+        request.status = AccessStatus(event.payload["status"])
+        request.decided_by = event.actor
+
+    def _on_preference_set(self, event: Event) -> None:
+        prefs = self.preferences.setdefault(event.actor or "", Preferences())
+        prefs.show_mature_without_popup = bool(event.payload["show_mature_without_popup"])
+
+    def _on_moderation(self, event: Event) -> None:
+        p = event.payload
+        name = p["action"]
+        if name in DISCUSSION_ACTIONS:
+            self._moderate_discussion(event)
+        else:
+            change = ARTIFACT_ACTIONS[name]
+            change(self.safeguards.setdefault(p["artifact_id"], Safeguard()))
+            self._resolve_reports(event)
+        action = ModerationAction(
+            id=p["action_id"],
+            artifact_id=p["artifact_id"],
+            action=name,
+            note=p["note"],
+            moderator=event.actor or "",
+            ts=event.ts,
+            discussion_id=p.get("discussion_id"),
+            comment_id=p.get("comment_id"),
+        )
+        self.actions_by_artifact[action.artifact_id].append(len(self.actions))
+        self.actions.append(action)
+
+    def _resolve_reports(self, event: Event) -> None:
+        """A decision on an artifact answers its open reports, in their discussions too."""
+        name = event.payload["action"]
+        outcome = ReportStatus.DISMISSED if name == "dismiss" else ReportStatus.ACTIONED
+        echo = f"{name}: {event.payload['note']}"
+        for report_id in self.reports_by_artifact.get(event.payload["artifact_id"], ()):
+            report = self.reports[report_id]
+            if report.status is ReportStatus.OPEN:
+                report.status = outcome
+                report.resolution_note = event.payload["note"]
+                self._add_comment(event, report.discussion_id, echo, moderation=True)
+
+    def _moderate_discussion(self, event: Event) -> None:
+        p = event.payload
+        name = p["action"]
+        if name in ("hide_comment", "unhide_comment"):
+            comment = self.comments[p["comment_id"]]
+            hide = name == "hide_comment"
+            comment.hidden_reason = p["note"] if hide else None
+            comment.hidden_by = event.actor if hide else None
+            return
+        discussion = self.discussions[p["discussion_id"]]
+        discussion.status = {
+            "lock_discussion": DiscussionStatus.LOCKED,
+            "close_discussion": DiscussionStatus.CLOSED,
+        }.get(name, DiscussionStatus.OPEN)
+
+
+_HANDLERS: dict[str, Callable[[State, Event], None]] = {
+    "report.filed": State._on_report_filed,
+    "report.extended": State._on_report_extended,
+    "discussion.opened": State._on_discussion_opened,
+    "comment.added": State._on_comment_added,
+    "discussion.status": State._on_discussion_status,
+    "proposal.opened": State._on_proposal_opened,
+    "proposal.decided": State._on_proposal_decided,
+    "access.requested": State._on_access_requested,
+    "access.decided": State._on_access_decided,
+    "preference.set": State._on_preference_set,
+    "moderation.action": State._on_moderation,
+}
+EVENT_TYPES: tuple[str, ...] = tuple(_HANDLERS)

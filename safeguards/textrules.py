@@ -1,0 +1,47 @@
+"""Limits and cleaning for every user text field, stated once so the UI can show them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from safeguards.errors import InvalidInput
+
+LIMITS: dict[str, int] = {
+    "context": 5000,  # report context
+    "comment": 5000,
+    "title": 120,
+    "note": 1000,  # moderator notes
+    "reason": 1000,  # access-request reasons
+    "tag": 50,
+    "query": 200,
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def clean_text(value: object, field: str, *, required: bool = True) -> str:
+    """Normalised text within the field's limit, or InvalidInput saying what to fix."""
+    label = field.replace("_", " ")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {label} must be text.")
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if _CONTROL.search(text):
+        raise InvalidInput(f"The {label} contains control characters; please remove them.")
+    if required and not text:
+        raise InvalidInput(f"The {label} is required.")
+    limit = LIMITS[field]
+    if len(text) > limit:
+        raise InvalidInput(
+            f"The {label} is too long ({len(text)} characters; the limit is {limit})."
+        )
+    return text
+
+
+def clean_tag(value: object) -> str:
+    tag = clean_text(value, "tag").lower()
+    if not _TAG.match(tag):
+        raise InvalidInput(f"{tag!r} is not a valid tag (lowercase letters, digits and dashes).")
+    return tag
