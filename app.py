@@ -1,0 +1,31 @@
+"""Openness Safeguards: `python app.py` serves the app (see README.md for the settings)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from safeguards.catalog import CatalogError
+from safeguards.config import ConfigError, Settings
+from safeguards.eventlog import LogError
+from safeguards.service import Safeguards
+from safeguards.ui import build_app, launch_options
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+        service = Safeguards.open(settings)
+        options = launch_options(service)
+    except (CatalogError, ConfigError, LogError) as exc:
+        sys.exit(f"Openness Safeguards cannot start:\n{exc}")
+    demo = build_app(service)
+    demo.queue(default_concurrency_limit=16)
+    demo.launch(**options)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The named API endpoints of the contract, for `gradio_client` and raw HTTP.
+
+They call the same service methods as the UI. Identity comes from the request (accounts
+or OAuth), never from an argument, so an API caller has exactly a UI user's rights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from safeguards.search import SearchQuery, Sort
+from safeguards.service import Safeguards
+from safeguards.ui.common import current_user, friendly_errors
+
+
+def register(service: Safeguards) -> None:
+    """Declare /search, /report and /moderate inside the open Blocks."""
+
+    @friendly_errors
+    def search(
+        query: str = "",
+        kinds: list[str] | None = None,
+        categories: list[str] | None = None,
+        tag: str = "",
+        license: str = "",
+        sort: str = "trending",
+        page: int = 1,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """Artifacts matching a text query, kinds and ethics categories (same rules as the
+        Browse tab): {total, page, pages, results: [...]}."""
+        user = current_user(service, None, request, profile)
+        if sort not in Sort._value2member_map_:
+            raise gr.Error(f"sort must be one of: {', '.join(s.value for s in Sort)}")
+        result = service.search(
+            user,
+            SearchQuery(
+                text=str(query or "")[:200],
+                kinds=tuple(kinds or ()),
+                categories=tuple(categories or ()),
+                tag=str(tag or ""),
+                license=str(license or ""),
+                sort=Sort(sort),
+                page=int(page or 1),
+            ),
+        )
+        return {
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "results": result.rows,
+        }
+
+    @friendly_errors
+    def report(
+        artifact_id: str,
+        reason: str,
+        context: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        """Flag an artifact with a reason slug and context; returns the report id."""
+        user = current_user(service, None, request, profile)
+        return service.report(user, artifact_id, reason, context).id
+
+    @friendly_errors
+    def moderate(
+        artifact_id: str,
+        action: str,
+        note: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """A moderator action on an artifact, with a required note; returns its new state."""
+        user = current_user(service, None, request, profile)
+        guard = service.moderate(user, artifact_id, action, note)
+        return {"artifact_id": artifact_id, "visibility": guard.visibility().value, **vars(guard)}
+
+    gr.api(search, api_name="search", concurrency_limit=None)
+    gr.api(report, api_name="report", concurrency_limit=None)
+    gr.api(moderate, api_name="moderate", concurrency_limit=None)

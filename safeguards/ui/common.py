@@ -1,0 +1,86 @@
+"""What every tab shares: who is calling, in which language, and how text is shown safely."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+import gradio as gr
+
+from safeguards.config import DEMO_PERSONAS
+from safeguards.errors import SafeguardsError
+from safeguards.i18n import TRANSLATIONS, language_of, tr
+from safeguards.permissions import User
+from safeguards.service import Safeguards
+
+I18N = gr.I18n(**TRANSLATIONS)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")
+
+
+@dataclass
+class UiContext:
+    """Handles the tabs need from each other."""
+
+    service: Safeguards
+    persona: gr.State | gr.Dropdown
+    tabs: gr.Tabs
+    artifact_id: gr.Textbox  # the artifact tab's id box: Browse fills it to open a page
+
+
+def current_user(
+    service: Safeguards,
+    persona: str | None,
+    request: gr.Request | None,
+    profile: gr.OAuthProfile | None = None,
+) -> User:
+    """The caller, as the server knows it. Never taken from an argument the client sets,
+    except the demo persona, which exists only in demo mode."""
+    settings = service.settings
+    if settings.oauth:
+        return service.user(profile.username if profile is not None else None)
+    if settings.accounts_file is not None:
+        return service.user(getattr(request, "username", None))
+    if settings.demo:
+        return service.user(DEMO_PERSONAS.get(persona or "visitor"))
+    return service.user(None)
+
+
+def lang(request: gr.Request | None) -> str:
+    headers = getattr(request, "headers", None) or {}
+    return language_of(headers.get("accept-language"))
+
+
+def escape_md(text: str) -> str:
+    """User text shown literally in gr.Markdown: no HTML, no links, no formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
+
+
+def code_md(text: str) -> str:
+    """Short user or catalog text (tags, licenses) as inline code; backticks cannot escape."""
+    return "`" + text.replace("`", "'").replace("\n", " ") + "`"
+
+
+def quote_md(text: str) -> str:
+    """User text as a markdown block quote, still literal."""
+    return "\n".join("> " + line if line else ">" for line in escape_md(text).split("  \n"))
+
+
+def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain refusals become a visible gr.Error (a toast in the UI, an error over the API)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SafeguardsError as exc:
+            raise gr.Error(exc.message, print_exception=False) from None
+
+    return wrapper
+
+
+def t(key: str, request: gr.Request | None, **values: object) -> str:
+    return tr(key, lang(request), **values)
