@@ -387,6 +387,7 @@ class HubSync:
                     self._ensure_repo()
                 else:
                     self._remote = self._list_remote()
+                    self._card_present = CARD_PATH in self._remote.files
                 pulled, _ = self._pull(self._remote)
                 self._push(self._remote)
             except Exception as exc:  # turned into a token-free message
@@ -536,11 +537,12 @@ class HubSync:
         )
         with self._cond:  # status() reads these sizes from other threads
             remote.files.update(sizes)
+            if info.oid and info.oid != remote.sha:  # the same sha: the client skipped a no-op
+                self._commits += 1
             remote.sha = info.oid or remote.sha
             if not self._card_present:
                 remote.files[CARD_PATH] = len(DATASET_CARD.encode())
                 self._card_present = True
-            self._commits += 1
             self._last_push = _now()
 
     # -- bookkeeping ------------------------------------------------------------------

@@ -583,10 +583,11 @@ def discussion_label(discussion: Discussion, language: str) -> str:
 
 
 def thread_text(discussion: Discussion, language: str) -> str:
-    parts = [
+    header = [
         f"### {escape_md(discussion.title)}",
         f"*{tr('status.' + discussion.status.value, language)}*",
     ]
+    parts = []
     for comment in discussion.comments:
         who = f"**{escape_md(comment.author)}** · {comment.ts[:16].replace('T', ' ')}"
         if comment.moderation:
@@ -600,4 +601,4 @@ def thread_text(discussion: Discussion, language: str) -> str:
         else:
             body = quote_md(comment.text)
         parts.append(f"{who}\n\n{body}")
-    return "\n\n---\n\n".join(parts)
+    return "\n\n".join(header) + "\n\n---\n\n" + "\n\n---\n\n".join(parts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from safeguards.permissions import User
 from safeguards.service import Safeguards
 
 I18N = gr.I18n(**TRANSLATIONS)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
 
 
 @dataclass
@@ -55,8 +54,11 @@ def lang(request: gr.Request | None) -> str:
 
 
 def escape_md(text: str) -> str:
-    """User text shown literally in gr.Markdown: no HTML, no links, no formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
+    """User text shown literally in gr.Markdown: no HTML, no links, no formatting.
+
+    CommonMark lets any ASCII punctuation be backslash-escaped, which makes it a literal
+    character; `<` and `&` then reach the page as text, escaped by the renderer."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def code_md(text: str) -> str:
