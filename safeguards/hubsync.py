@@ -191,6 +191,7 @@ class HubSync:
         backoff_initial: float = 5.0,
         backoff_max: float = 300.0,
         download_workers: int = 8,
+        max_commit_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         if every_seconds <= 0:
             raise ValueError("every_seconds must be positive")
@@ -203,6 +204,7 @@ class HubSync:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.download_workers = max(1, download_workers)
+        self.max_commit_bytes = max_commit_bytes
         self._token = token or None
         self._api = HfApi(endpoint=endpoint, token=self._token, library_name="openness-safeguards")
         parts = urlsplit(self._api.endpoint)
@@ -218,13 +220,16 @@ class HubSync:
         self._stopping = False
         self._requested = 0  # flush requests made
         self._served = 0  # highest flush request a finished tick started after
-        self._last_tick_ok = False
+        self._ok_through = 0  # highest flush request a successful tick started after
         self._next_due = float("inf")
 
         self._repo_ready = False
         self._remote = _Remote(sha=None)
         self._remote_known = False
         self._card_present = False
+        # Files this instance pushed: written here, so never replaced by a download (the
+        # EventLog may hold one open, and a rolled-back write can leave it shorter).
+        self._authored: set[str] = set()
         self._last_push: datetime | None = None
         self._last_sync: datetime | None = None
         self._last_error: str | None = None
@@ -293,7 +298,8 @@ class HubSync:
         """Push (and pull) now, ignoring any back-off; wait at most `timeout` seconds.
 
         True when a sync that started after this call succeeded. Events written after that
-        sync read the files are left for the next one.
+        sync read the files are left for the next one. Do not call it from the
+        `on_new_remote_events` callback: that runs on the sync thread itself.
         """
         deadline = time.monotonic() + max(0.0, timeout)
         with self._cond:
@@ -306,7 +312,7 @@ class HubSync:
                 if remaining <= 0 or self._thread is None or not self._thread.is_alive():
                     return False
                 self._cond.wait(remaining)
-            return self._last_tick_ok
+            return self._ok_through >= wanted
 
     def stop(self, timeout: float = 20.0) -> bool:
         """Final flush, then end the thread. True when everything on disk reached the Hub."""
@@ -367,7 +373,8 @@ class HubSync:
             ok = self._tick()
             with self._cond:
                 self._served = max(self._served, wanted)
-                self._last_tick_ok = ok
+                if ok:
+                    self._ok_through = max(self._ok_through, wanted)
                 self._next_due = time.monotonic() + self._delay(ok)
                 self._cond.notify_all()
 
@@ -456,7 +463,7 @@ class HubSync:
         """Download remote files that are longer than the local copy (or missing locally)."""
         wanted: list[str] = []
         for name, size in sorted(remote.files.items()):
-            if not EVENT_NAME.fullmatch(name):
+            if not EVENT_NAME.fullmatch(name) or name in self._authored:
                 continue
             local = self.state_dir / name
             local_size = local.stat().st_size if local.exists() else -1
@@ -505,42 +512,65 @@ class HubSync:
         return moved, nbytes
 
     def _push(self, remote: _Remote) -> None:
-        """One commit with every file that grew locally (complete lines only) and the card."""
+        """Commit every file that grew locally (complete lines only), and the card if missing.
+
+        One commit per tick; only a backlog above `max_commit_bytes` (after a long outage)
+        is split, so that no request body grows without bound.
+        """
+        grown = []
+        for path in list_files(self.state_dir):
+            try:
+                size, known = path.stat().st_size, remote.files.get(path.name, 0)
+            except FileNotFoundError:
+                continue
+            if size > known or (path.name in self._authored and size != known):
+                grown.append(path)
         operations: list[CommitOperationAdd] = []
         sizes: dict[str, int] = {}
-        events = 0
-        for path in list_files(self.state_dir):
+        events = batch_bytes = 0
+        for path in grown:
             known = remote.files.get(path.name, 0)
             try:
-                if path.stat().st_size <= known:
-                    continue
                 data = path.read_bytes()
             except FileNotFoundError:
                 continue
             end = data.rfind(b"\n") + 1  # a line being written now waits for the next tick
-            if end <= known:
-                continue
-            events += data.count(b"\n", known, end)
-            sizes[path.name] = end
-            add = CommitOperationAdd(path_in_repo=path.name, path_or_fileobj=data[:end])
-            operations.append(add)
-        if not self._card_present:
-            operations.append(
-                CommitOperationAdd(path_in_repo=CARD_PATH, path_or_fileobj=DATASET_CARD.encode())
-            )
-        if not operations:
-            return
-        files = len(sizes)
-        message = f"Append {events} event(s) from {files} file(s)" if files else "Add dataset card"
+            # A file of ours that is now shorter (a failed write was cut back) is pushed as
+            # it is, so the Hub drops the events the app reported as not saved.
+            if end > known or (path.name in self._authored and end != known):
+                events += data.count(b"\n", known, end)
+                sizes[path.name] = end
+                batch_bytes += end
+                add = CommitOperationAdd(path_in_repo=path.name, path_or_fileobj=data[:end])
+                operations.append(add)
+            if batch_bytes >= self.max_commit_bytes:
+                self._commit(remote, operations, sizes, events)
+                operations, sizes, events, batch_bytes = [], {}, 0, 0
+        if operations or not self._card_present:
+            self._commit(remote, operations, sizes, events)
+
+    def _commit(
+        self,
+        remote: _Remote,
+        operations: list[CommitOperationAdd],
+        sizes: dict[str, int],
+        events: int,
+    ) -> None:
+        card = not self._card_present
+        if card:  # the first commit carries the card: no separate commit for it
+            data = DATASET_CARD.encode()
+            operations = [*operations, CommitOperationAdd(CARD_PATH, data)]
+        message = f"Append {events} event(s) from {len(sizes)} file(s)" if sizes else "Add card"
         info = self._api.create_commit(
             self.repo_id, operations=operations, commit_message=message, repo_type=REPO_TYPE
         )
         with self._cond:  # status() reads these sizes from other threads
             remote.files.update(sizes)
+            self._authored.update(sizes)
             if info.oid and info.oid != remote.sha:  # the same sha: the client skipped a no-op
                 self._commits += 1
             remote.sha = info.oid or remote.sha
-            if not self._card_present:
+            if card:
                 remote.files[CARD_PATH] = len(DATASET_CARD.encode())
                 self._card_present = True
             self._last_push = _now()

@@ -67,14 +67,14 @@ def search(catalog: Catalog, state: State, user: User, query: SearchQuery) -> Se
     if query.categories:
         mask &= (catalog.category_bits & category_bits(query.categories)) != 0
     if query.tag:
-        mask &= frame["tags"].map(lambda tags: query.tag in tags).to_numpy(dtype=bool)
+        mask &= catalog.rows_with_tag(query.tag)
     if query.license == RAIL_FAMILY:
         mask &= catalog.rail
     elif query.license:
         mask &= (frame["license"] == query.license).to_numpy(dtype=bool)
     _recheck_merged(catalog, state, query, mask)
     _apply_visibility(catalog, state, user, query, mask)
-    return _page(catalog, state, query, np.flatnonzero(mask))
+    return _page(catalog, state, query, mask)
 
 
 def effective_tags(catalog_tags: tuple[str, ...] | list[str], merged: list[str]) -> list[str]:
@@ -125,15 +125,16 @@ def _apply_visibility(
         mask[row] = not hidden and not (guard.downgraded and query.sort in FEED_SORTS)
 
 
-def _page(catalog: Catalog, state: State, query: SearchQuery, rows: np.ndarray) -> SearchPage:
-    frame = catalog.frame
-    if query.sort is Sort.DOWNLOADS:
-        keys = (frame["id"].to_numpy()[rows], -frame["downloads"].to_numpy()[rows])
-    elif query.sort is Sort.RECENT:
-        keys = (frame["id"].to_numpy()[rows], _desc_rank(frame["updated"].to_numpy()[rows]))
-    else:
-        keys = (frame["id"].to_numpy()[rows], -frame["trending"].to_numpy()[rows])
-    ordered = rows[np.lexsort(keys)]
+SORT_COLUMNS: dict[Sort, str] = {
+    Sort.TRENDING: "trending",
+    Sort.DOWNLOADS: "downloads",
+    Sort.RECENT: "updated",
+}
+
+
+def _page(catalog: Catalog, state: State, query: SearchQuery, mask: np.ndarray) -> SearchPage:
+    order = catalog.order(SORT_COLUMNS[query.sort])
+    ordered = order[mask[order]]
     size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     pages = max(1, -(-len(ordered) // size))
     page = min(max(1, query.page), pages)
@@ -144,12 +145,6 @@ def _page(catalog: Catalog, state: State, query: SearchQuery, rows: np.ndarray) 
         page=page,
         pages=pages,
     )
-
-
-def _desc_rank(values: np.ndarray) -> np.ndarray:
-    """Descending order key for strings (ISO dates): negate their rank."""
-    _, inverse = np.unique(values, return_inverse=True)
-    return -inverse
 
 
 def summary_row(catalog: Catalog, state: State, row: int) -> dict:

@@ -464,6 +464,9 @@ class Safeguards:
         except LogError as exc:
             log.error("write failed, folding the state again from disk: %s", exc)
             with self._lock:
+                # No new event can be queued while we hold the lock; once the log is idle
+                # the files hold exactly what was acknowledged, so fold from them.
+                self.log.wait_idle()
                 self.state = State.fold(read_events(self.settings.state_dir))
             raise SafeguardsError(
                 "Could not save: the event log refused the write. Nothing was recorded; "

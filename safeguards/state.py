@@ -97,8 +97,9 @@ class State:
             return
         try:
             handler(self, event)
-        except KeyError as exc:
-            log.warning("event %s (%s): refers to unknown %s, skipped", event.id, event.type, exc)
+        except (KeyError, ValueError, TypeError) as exc:
+            # A record this replica never saw, or a value it cannot read: skip, keep going.
+            log.warning("event %s (%s): cannot apply (%r), skipped", event.id, event.type, exc)
             self.skipped += 1
             return
         self.event_count += 1
@@ -145,10 +146,18 @@ class State:
         self.discussions_by_artifact[discussion.artifact_id].append(discussion.id)
         return discussion
 
-    def _add_comment(self, event: Event, discussion_id: str, text: str, **extra: bool) -> None:
+    def _add_comment(
+        self,
+        event: Event,
+        discussion_id: str,
+        text: str,
+        *,
+        comment_id: str | None = None,
+        **extra: bool,
+    ) -> None:
         discussion = self.discussions[discussion_id]
         comment = Comment(
-            id=event.payload.get("comment_id") or event.id,
+            id=comment_id or event.payload.get("comment_id") or event.id,
             discussion_id=discussion_id,
             author=event.actor or "",
             text=text,
@@ -277,7 +286,10 @@ class State:
             if report.status is ReportStatus.OPEN:
                 report.status = outcome
                 report.resolution_note = event.payload["note"]
-                self._add_comment(event, report.discussion_id, echo, moderation=True)
+                echo_id = f"{event.id}-{report.id}"  # one action can answer many reports
+                self._add_comment(
+                    event, report.discussion_id, echo, comment_id=echo_id, moderation=True
+                )
 
     def _moderate_discussion(self, event: Event) -> None:
         p = event.payload
