@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 
+from safeguards.bootstrap import open_service
 from safeguards.catalog import CatalogError
 from safeguards.config import ConfigError, Settings
 from safeguards.eventlog import LogError
-from safeguards.service import Safeguards
 from safeguards.ui import build_app, launch_options
 
 
@@ -18,7 +18,7 @@ def main() -> None:
     )
     try:
         settings = Settings.from_env()
-        service = Safeguards.open(settings)
+        service = open_service(settings)
         options = launch_options(service)
     except (CatalogError, ConfigError, LogError) as exc:
         sys.exit(f"Openness Safeguards cannot start:\n{exc}")

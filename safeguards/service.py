@@ -88,6 +88,7 @@ class Safeguards:
         self.log = log_writer
         self._lock = threading.RLock()
         self.state = State.fold(read_events(settings.state_dir))
+        self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
 
     @classmethod
     def open(cls, settings: Settings) -> Safeguards:
@@ -458,16 +459,20 @@ class Safeguards:
         self.state.apply(event)
         return ticket
 
+    def refold(self) -> None:
+        """Fold the state again from the files (after a failed write, or when another
+        replica's files arrived). No event can be queued while the lock is held, and once
+        the log is idle the files hold exactly what was acknowledged."""
+        with self._lock:
+            self.log.wait_idle()
+            self.state = State.fold(read_events(self.settings.state_dir))
+
     def _wait(self, ticket: int) -> None:
         try:
             self.log.wait_durable(ticket)
         except LogError as exc:
             log.error("write failed, folding the state again from disk: %s", exc)
-            with self._lock:
-                # No new event can be queued while we hold the lock; once the log is idle
-                # the files hold exactly what was acknowledged, so fold from them.
-                self.log.wait_idle()
-                self.state = State.fold(read_events(self.settings.state_dir))
+            self.refold()
             raise SafeguardsError(
                 "Could not save: the event log refused the write. Nothing was recorded; "
                 "please try again."
