@@ -71,7 +71,7 @@ def launch_options(service: Safeguards) -> dict[str, Any]:
         "i18n": I18N,
         "css": CSS,
         "run_history": False,  # report and moderation data stay out of localStorage
-        "show_error": True,
+        "show_error": False,  # only our own gr.Error sentences reach callers
         "footer_links": ["api", "gradio"],
     }
     if settings.accounts_file is not None and not settings.oauth:

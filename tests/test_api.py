@@ -1,0 +1,663 @@
+"""The running app through HTTP: the named endpoints of the contract (/search, /report,
+/moderate) with `gradio_client` and raw httpx, and every UI event function called
+directly over Gradio's queue protocol.
+
+The design says a hidden component or `api_visibility="private"` protects nothing: raw
+HTTP reaches every event function. So the tests call the private handlers (merge, approve,
+...) as a member with ids that would change another user's content if a check were
+missing, then as the owner to prove the same calls do change state when allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from apprunner import ACCOUNTS, MODERATORS, RunningApp, start_app
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from safeguards.config import Settings
+from safeguards.eventlog import Event, read_events
+from safeguards.search import SearchQuery, Sort
+from safeguards.service import Safeguards
+
+pytestmark = pytest.mark.slow
+
+REPORTED = "bigscience/bloom"  # owned by neither test account
+MODERATED = "demo-lab/tiny-sentiment-probe"  # downgraded and restored by mod-ana
+PROPOSED = "demo-studio/recipe-assistant-1b"  # demo-studio's, no content warning
+GATED = "demo-studio/face-attribute-classifier"  # demo-studio's, gated in the catalog
+OWNER = "demo-studio"
+MODERATOR = "mod-ana"
+
+# What a member may ever write. Anything else by alice is an escalation.
+MEMBER_EVENTS = frozenset(
+    {
+        "report.filed",
+        "report.extended",
+        "comment.added",
+        "discussion.opened",
+        "proposal.opened",
+        "access.requested",
+        "preference.set",
+    }
+)
+
+# -- running apps and callers ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(
+        tmp_path_factory.mktemp("api-accounts"), accounts=ACCOUNTS, moderators=MODERATORS
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(tmp_path_factory.mktemp("api-demo"), demo=True)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(app: RunningApp) -> Callable[[str], Client]:
+    """gradio_client signed in as a test account (one client per account)."""
+    cache: dict[str, Client] = {}
+
+    def get(user: str) -> Client:
+        if user not in cache:
+            cache[user] = Client(app.url, auth=(user, ACCOUNTS[user]), verbose=False)
+        return cache[user]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def http(app: RunningApp) -> Iterator[Callable[[str], httpx.Client]]:
+    """Raw httpx signed in through Gradio's /login form (the session cookie)."""
+    cache: dict[str, httpx.Client] = {}
+
+    def get(user: str) -> httpx.Client:
+        if user not in cache:
+            session = httpx.Client(base_url=app.url, timeout=30)
+            response = session.post("/login", data={"username": user, "password": ACCOUNTS[user]})
+            assert response.status_code == 200, response.text
+            cache[user] = session
+        return cache[user]
+
+    yield get
+    for session in cache.values():
+        session.close()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Safeguards:
+    """An in-process service over the same (demo) catalog and an empty state folder."""
+    state = tmp_path_factory.mktemp("reference") / "state"
+    return Safeguards.open(Settings(state_dir=state, moderators=frozenset({MODERATOR})))
+
+
+def events(app: RunningApp) -> list[Event]:
+    return read_events(app.state_dir)
+
+
+def ids_of(result: dict) -> list[str]:
+    return [row["id"] for row in result["results"]]
+
+
+def found(client: Client, artifact_id: str, sort: str) -> bool:
+    name = artifact_id.split("/")[1]
+    result = client.predict(query=name, sort=sort, api_name="/search")
+    return artifact_id in ids_of(result)
+
+
+# -- the queue protocol (what the browser does for every event) -------------------------
+
+
+def config_of(session: httpx.Client) -> dict:
+    response = session.get("/config")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def components_of(config: dict) -> dict[int, dict]:
+    return {c["id"]: c for c in config["components"]}
+
+
+def elem_id(component: dict | None) -> str | None:
+    return (component or {}).get("props", {}).get("elem_id")
+
+
+def dependency(config: dict, trigger_elem_id: str, event: str = "click") -> dict:
+    """The event function a component triggers, found by the component's elem_id."""
+    components = components_of(config)
+    matches = [
+        d
+        for d in config["dependencies"]
+        if any(
+            elem_id(components.get(target)) == trigger_elem_id and name == event
+            for target, name in d["targets"]
+        )
+    ]
+    assert len(matches) == 1, f"{len(matches)} {event} handlers on #{trigger_elem_id}"
+    return matches[0]
+
+
+def queue_call(
+    session: httpx.Client,
+    fn_index: int,
+    data: list,
+    event_data: Any = None,
+    session_hash: str | None = None,
+) -> dict:
+    """POST /gradio_api/queue/join, then read /gradio_api/queue/data (SSE) until the
+    event's process_completed message, which is returned. Calls sharing a session_hash
+    share the page's server-side state, as one browser tab does."""
+    session_hash = session_hash or secrets.token_hex(8)
+    joined = session.post(
+        "/gradio_api/queue/join",
+        json={
+            "data": data,
+            "fn_index": fn_index,
+            "session_hash": session_hash,
+            "event_data": event_data,
+            "trigger_id": None,
+        },
+    )
+    assert joined.status_code == 200, f"queue/join {fn_index}: {joined.status_code} {joined.text}"
+    event_id = joined.json()["event_id"]
+    with session.stream(
+        "GET", "/gradio_api/queue/data", params={"session_hash": session_hash}
+    ) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            message = json.loads(line[len("data:") :])
+            if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                return message
+            if message.get("msg") in ("unexpected_error", "close_stream"):
+                raise AssertionError(f"fn {fn_index}: stream ended with {message}")
+    raise AssertionError(f"fn {fn_index}: the stream closed before process_completed")
+
+
+class Page:
+    """One browser tab: an httpx session, the app's config and one session_hash, so the
+    server's per-tab state (the choices it last sent each dropdown) carries over between
+    calls. The persona is a State in accounts mode (the server ignores what is sent) and
+    the persona dropdown in demo mode."""
+
+    def __init__(self, session: httpx.Client, persona: str | None = None) -> None:
+        self.session = session
+        self.config = config_of(session)
+        self.session_hash = secrets.token_hex(8)
+        self.persona = persona
+
+    def act(self, trigger: str, artifact_id: str, *extras: Any) -> dict:
+        """An artifact-tab handler: its inputs are the page's (artifact id, persona,
+        browser preference, revealed) followed by the button's own fields."""
+        dep = dependency(self.config, trigger)
+        components = components_of(self.config)
+        inputs = [components[i] for i in dep["inputs"]]
+        assert elem_id(inputs[0]) == "artifact-id", inputs[0]
+        assert len(inputs) == 4 + len(extras), f"#{trigger} takes {len(inputs) - 4} fields"
+        data = [artifact_id, self.persona, False, None, *extras]
+        return queue_call(self.session, dep["id"], data, session_hash=self.session_hash)
+
+    def open(self, artifact_id: str) -> dict:
+        """Open an artifact's page, as the Open button does (fills the pickers' choices)."""
+        message = self.act("open-artifact", artifact_id)
+        assert message["success"], error_of(message)
+        return message
+
+
+def error_of(message: dict) -> str:
+    return str((message.get("output") or {}).get("error") or "")
+
+
+# -- 1. /search ---------------------------------------------------------------------------
+
+SEARCHES = [
+    {},
+    {"query": "bloom"},
+    {"query": "bias", "sort": "downloads"},
+    {"kinds": ["dataset"], "sort": "recent"},
+    {"categories": ["consentful", "inclusive"]},
+    {"query": "text", "kinds": ["model", "space"], "categories": ["sustainable"]},
+    {"kinds": ["model"], "sort": "downloads", "page": 2},
+    {"query": "demo-studio", "sort": "recent"},
+    {"tag": "rail", "sort": "downloads"},
+    {"license": "rail"},
+    {"query": "no-such-artifact-anywhere"},
+]
+
+
+@pytest.mark.parametrize("params", SEARCHES, ids=lambda p: json.dumps(p) if p else "all")
+def test_search_matches_the_service(
+    client: Callable[[str], Client], reference: Safeguards, params: dict
+) -> None:
+    result = client("alice").predict(**params, api_name="/search")
+    expected = reference.search(
+        reference.user("alice"),
+        SearchQuery(
+            text=params.get("query", ""),
+            kinds=tuple(params.get("kinds", ())),
+            categories=tuple(params.get("categories", ())),
+            tag=params.get("tag", ""),
+            license=params.get("license", ""),
+            sort=Sort(params.get("sort", "trending")),
+            page=params.get("page", 1),
+        ),
+    )
+    assert ids_of(result) == [row["id"] for row in expected.rows]
+    assert (result["total"], result["page"], result["pages"]) == (
+        expected.total,
+        expected.page,
+        expected.pages,
+    )
+
+
+def test_search_rejects_an_unknown_sort(client: Callable[[str], Client]) -> None:
+    with pytest.raises(AppError, match="sort must be one of"):
+        client("alice").predict(query="bloom", sort="popular", api_name="/search")
+
+
+def test_search_filters_by_kind_and_category(client: Callable[[str], Client]) -> None:
+    alice = client("alice")
+    datasets = alice.predict(kinds=["dataset"], sort="downloads", api_name="/search")
+    assert datasets["total"] > 0
+    assert {row["kind"] for row in datasets["results"]} == {"dataset"}
+    both = alice.predict(kinds=["dataset", "space"], api_name="/search")
+    assert both["total"] > datasets["total"]
+    assert {row["kind"] for row in both["results"]} <= {"dataset", "space"}
+
+    everything = alice.predict(api_name="/search")["total"]
+    consentful = alice.predict(categories=["consentful"], api_name="/search")
+    assert 0 < consentful["total"] < everything
+    assert all("consentful" in row["categories"] for row in consentful["results"])
+    either = alice.predict(categories=["consentful", "sustainable"], api_name="/search")
+    assert either["total"] > consentful["total"]
+    assert all({"consentful", "sustainable"} & set(row["categories"]) for row in either["results"])
+
+
+# -- 2. /report ---------------------------------------------------------------------------
+
+
+def test_report_is_saved_and_duplicates_gather(
+    app: RunningApp, client: Callable[[str], Client]
+) -> None:
+    before = len(events(app))
+    first = client("alice").predict(
+        REPORTED, "spam", "Posts ads in every comment.", api_name="/report"
+    )
+    assert re.fullmatch(r"R-[0-9a-f]+", first), first
+    new = events(app)[before:]
+    assert [(e.type, e.actor, e.payload["report_id"]) for e in new] == [
+        ("report.filed", "alice", first)
+    ]
+    assert new[0].payload["artifact_id"] == REPORTED
+
+    again = client("alice").predict(REPORTED, "spam", "And in the card too.", api_name="/report")
+    assert again == first
+    assert [(e.type, e.actor) for e in events(app)[before + 1 :]] == [("report.extended", "alice")]
+
+    other = client("bob").predict(REPORTED, "spam", "Seen it too.", api_name="/report")
+    assert re.fullmatch(r"R-[0-9a-f]+", other) and other != first
+    last = events(app)[-1]
+    assert (last.type, last.actor, last.payload["report_id"]) == ("report.filed", "bob", other)
+
+
+@pytest.mark.parametrize(
+    ("artifact_id", "reason", "context", "message"),
+    [
+        (REPORTED, "spam", "", "context is required"),
+        (REPORTED, "spam", "   \n ", "context is required"),
+        (REPORTED, "spam", "x" * 6000, "too long"),
+        (REPORTED, "not-a-reason", "Looks wrong.", "Choose a reason"),
+        ("nobody/nothing-here", "spam", "Looks wrong.", "No artifact"),
+        (REPORTED, "spam", "nul\x00byte", "control characters"),
+    ],
+    ids=["empty", "blank", "6000-chars", "unknown-reason", "unknown-artifact", "nul-byte"],
+)
+def test_report_refuses_bad_input(
+    app: RunningApp,
+    client: Callable[[str], Client],
+    artifact_id: str,
+    reason: str,
+    context: str,
+    message: str,
+) -> None:
+    before = len(events(app))
+    with pytest.raises(AppError, match=message):
+        client("alice").predict(artifact_id, reason, context, api_name="/report")
+    assert len(events(app)) == before
+
+
+# -- 3. /moderate -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "artifact_id"),
+    [("alice", MODERATED), ("bob", MODERATED), (OWNER, PROPOSED)],
+    ids=["alice", "bob", "owner-on-own-artifact"],
+)
+def test_moderate_is_for_moderators_only(
+    app: RunningApp, client: Callable[[str], Client], user: str, artifact_id: str
+) -> None:
+    before = len(events(app))
+    with pytest.raises(AppError, match="Only moderators"):
+        client(user).predict(artifact_id, "make_private", "I say so.", api_name="/moderate")
+    assert len(events(app)) == before
+
+
+def test_moderator_downgrades_and_restores(
+    app: RunningApp, client: Callable[[str], Client]
+) -> None:
+    moderator, alice = client(MODERATOR), client("alice")
+    assert found(alice, MODERATED, "trending")
+    before = len(events(app))
+    state = moderator.predict(MODERATED, "downgrade", "Misleading claims.", api_name="/moderate")
+    assert state["artifact_id"] == MODERATED
+    assert state["visibility"] == "downgraded"
+    new = events(app)[before:]
+    assert [(e.type, e.actor, e.payload["action"]) for e in new] == [
+        ("moderation.action", MODERATOR, "downgrade")
+    ]
+    assert new[0].payload["note"] == "Misleading claims."
+    assert not found(alice, MODERATED, "trending")
+    assert not found(alice, MODERATED, "recent")
+    assert found(alice, MODERATED, "downloads")
+
+    state = moderator.predict(MODERATED, "restore_visibility", "Fixed.", api_name="/moderate")
+    assert state["visibility"] == "public"
+    assert events(app)[-1].payload["action"] == "restore_visibility"
+    assert found(alice, MODERATED, "trending")
+
+
+@pytest.mark.parametrize(
+    ("artifact_id", "action", "note", "message"),
+    [
+        (MODERATED, "downgrade", "", "note is required"),
+        (MODERATED, "explode", "Because.", "Unknown action"),
+        ("nobody/nothing-here", "downgrade", "Because.", "No artifact"),
+    ],
+    ids=["missing-note", "unknown-action", "unknown-artifact"],
+)
+def test_moderate_refuses_bad_input(
+    app: RunningApp,
+    client: Callable[[str], Client],
+    artifact_id: str,
+    action: str,
+    note: str,
+    message: str,
+) -> None:
+    before = len(events(app))
+    with pytest.raises(AppError, match=message):
+        client(MODERATOR).predict(artifact_id, action, note, api_name="/moderate")
+    assert len(events(app)) == before
+
+
+# -- 4. visitors --------------------------------------------------------------------------
+
+
+def test_visitor_is_refused_over_raw_http(
+    app: RunningApp, http: Callable[[str], httpx.Client]
+) -> None:
+    calls = {
+        "report": [REPORTED, "spam", "A visitor's report."],
+        "moderate": [MODERATED, "make_private", "A visitor's action."],
+    }
+    config = config_of(http("alice"))
+    fn_index = {d["api_name"]: d["id"] for d in config["dependencies"]}
+    before = len(events(app))
+    cookie = {f"access-token-{config['app_id']}": "forged"}
+    for cookies in ({}, cookie):
+        with httpx.Client(base_url=app.url, timeout=30, cookies=cookies) as visitor:
+            for name, data in calls.items():
+                response = visitor.post(f"/gradio_api/call/{name}", json={"data": data})
+                assert response.status_code == 401, (name, response.text)
+                joined = visitor.post(
+                    "/gradio_api/queue/join",
+                    json={"data": data, "fn_index": fn_index[name], "session_hash": "visitor1"},
+                )
+                assert joined.status_code == 401, (name, joined.text)
+    assert len(events(app)) == before
+    # Control: the same routes answer a signed-in caller (bad data, so nothing is written).
+    alice = http("alice")
+    accepted = alice.post("/gradio_api/call/report", json={"data": [REPORTED, "nope", "x"]})
+    assert accepted.status_code == 200, accepted.text
+    event_id = accepted.json()["event_id"]
+    answer = alice.get(f"/gradio_api/call/report/{event_id}").text
+    assert "event: error" in answer and "Choose a reason" in answer, answer
+    assert len(events(app)) == before
+
+
+# -- 5. private UI event functions over raw HTTP --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pending(app: RunningApp, http: Callable[[str], httpx.Client]) -> dict[str, str]:
+    """As alice, through the UI handlers: a tag proposal on demo-studio's artifact and an
+    access request to demo-studio's gated artifact. Returns their ids."""
+    page = Page(http("alice"))
+    page.open(PROPOSED)
+    proposed = page.act("propose-submit", PROPOSED, ["not-for-all-audiences"], "Gory photos.")
+    assert proposed["success"], error_of(proposed)
+    page.open(GATED)
+    requested = page.act("request-access", GATED, "For a bias audit.")
+    assert requested["success"], error_of(requested)
+    by_alice = [e for e in events(app) if e.actor == "alice"]
+    proposal = next(e.payload for e in reversed(by_alice) if e.type == "proposal.opened")
+    request = next(e.payload for e in reversed(by_alice) if e.type == "access.requested")
+    assert proposal["artifact_id"] == PROPOSED and request["artifact_id"] == GATED
+    return {
+        "proposal": proposal["proposal_id"],
+        "discussion": proposal["discussion_id"],
+        "request": request["request_id"],
+    }
+
+
+def decisions(app: RunningApp, pending: dict[str, str]) -> list[Event]:
+    """Every decision on the pending proposal, access request or proposal discussion."""
+
+    def about(event: Event) -> bool:
+        payload = event.payload
+        return (
+            (event.type == "proposal.decided" and payload.get("proposal_id") == pending["proposal"])
+            or (event.type == "access.decided" and payload.get("request_id") == pending["request"])
+            or (
+                event.type == "discussion.status"
+                and payload.get("discussion_id") == pending["discussion"]
+            )
+        )
+
+    return [e for e in events(app) if about(e)]
+
+
+REFUSED = "owner or a moderator"
+NOT_OFFERED = "not in the list of choices"  # Gradio's own check of a dropdown value
+
+
+@pytest.mark.parametrize(
+    ("trigger", "artifact_id", "kind", "refusals"),
+    [
+        ("merge", PROPOSED, "proposal", (REFUSED,)),
+        ("close-proposal", PROPOSED, "proposal", (REFUSED,)),
+        ("close-discussion", PROPOSED, "discussion", (REFUSED,)),
+        # alice's page never lists access requests, so Gradio may refuse the id first.
+        ("approve", GATED, "request", (REFUSED, NOT_OFFERED)),
+        ("reject", GATED, "request", (REFUSED, NOT_OFFERED)),
+    ],
+)
+def test_member_cannot_call_owner_handlers(
+    app: RunningApp,
+    http: Callable[[str], httpx.Client],
+    pending: dict[str, str],
+    trigger: str,
+    artifact_id: str,
+    kind: str,
+    refusals: tuple[str, ...],
+) -> None:
+    """As alice, on a page she opened (so the pickers list the proposal and its
+    discussion), the owner's buttons called directly with demo-studio's ids."""
+    page = Page(http("alice"))
+    page.open(artifact_id)
+    before = len(events(app))
+    message = page.act(trigger, artifact_id, pending[kind])
+    assert not message["success"]
+    assert any(refusal in error_of(message) for refusal in refusals), error_of(message)
+    assert len(events(app)) == before
+
+
+def fill(component: dict, pending: dict[str, str]) -> Any:
+    """A plausible value for one input: the pending ids where a picker wants an id,
+    demo-studio's artifact where a text is wanted, the first choice of a dropdown."""
+    by_elem_id: dict[str, Any] = {
+        "artifact-id": PROPOSED,
+        "proposal-pick": pending["proposal"],
+        "access-pick": pending["request"],
+        "discussion-pick": pending["discussion"],
+        "flag-reason": "spam",
+        "propose-tags": ["ethics-rigorous"],
+    }
+    key = elem_id(component)
+    if key in by_elem_id:
+        return by_elem_id[key]
+    kind, props = component["type"], component.get("props", {})
+    if kind == "state":
+        return None
+    if kind == "browserstate":
+        return False
+    if kind == "checkbox":
+        return True
+    if kind == "checkboxgroup":
+        return []
+    if kind == "number":
+        return 1
+    if kind in ("dropdown", "radio"):
+        choices = props.get("choices") or []
+        return choices[0][1] if choices else None
+    if kind == "dataframe":
+        return props.get("value")
+    return PROPOSED
+
+
+JUNK = (None, -1, "\x00", {"k": [1]}, ["x", 2], True, "demo-studio/../../etc", 1e308)
+
+
+def plausible_data(dep: dict, components: dict[int, dict], pending: dict[str, str]) -> list:
+    named = {
+        "search": ["", [], [], "", "", "trending", 1],
+        "report": [PROPOSED, "spam", "Sweeping."],
+        "moderate": [PROPOSED, "make_private", "Sweeping."],
+    }
+    if dep.get("api_name") in named and dep.get("api_visibility") == "public":
+        return named[dep["api_name"]]
+    return [fill(components[i], pending) for i in dep["inputs"]]
+
+
+def test_every_event_function_as_member_changes_nothing_it_may_not(
+    app: RunningApp, http: Callable[[str], httpx.Client], pending: dict[str, str]
+) -> None:
+    """Every dependency of the page, private or not, called as alice in one tab that has
+    demo-studio's artifact open: first with junk, then with plausible data aimed at
+    demo-studio's proposal, access request and discussion. Each call must complete (a
+    refusal is fine), and alice must end up having written only what a member may."""
+    page = Page(http("alice"))
+    page.open(PROPOSED)
+    components = components_of(page.config)
+    select = {"index": [0, 0], "value": PROPOSED, "row_value": [PROPOSED]}
+    called = []
+    for round_ in ("junk", "plausible"):
+        for dep in page.config["dependencies"]:
+            if not dep.get("backend_fn", True):
+                continue
+            if round_ == "junk":
+                data = [JUNK[n % len(JUNK)] for n in range(len(dep["inputs"]))]
+            else:
+                data = plausible_data(dep, components, pending)
+            message = queue_call(page.session, dep["id"], data, select, page.session_hash)
+            called.append(
+                (round_, dep["id"], dep["api_name"], message["success"], error_of(message))
+            )
+    assert len(called) >= 40, called
+    escalations = [
+        (e.type, e.payload)
+        for e in events(app)
+        if e.actor == "alice" and e.type not in MEMBER_EVENTS
+    ]
+    assert escalations == [], called
+    assert decisions(app, pending) == [], called
+    assert config_of(page.session)["dependencies"], "the server still answers"
+    assert app.process.poll() is None
+
+
+def test_owner_can_call_the_same_handlers(
+    app: RunningApp, http: Callable[[str], httpx.Client], pending: dict[str, str]
+) -> None:
+    """The control: the calls alice could not make do change state for demo-studio."""
+    page = Page(http(OWNER))
+    page.open(PROPOSED)
+    merged = page.act("merge", PROPOSED, pending["proposal"])
+    assert merged["success"], error_of(merged)
+    page.open(GATED)
+    approved = page.act("approve", GATED, pending["request"])
+    assert approved["success"], error_of(approved)
+    done = {(e.type, e.actor, e.payload["status"]) for e in decisions(app, pending)}
+    assert done == {("proposal.decided", OWNER, "merged"), ("access.decided", OWNER, "approved")}
+
+
+# -- 6. run history -----------------------------------------------------------------------
+
+
+def test_run_history_is_off(http: Callable[[str], httpx.Client], demo_app: RunningApp) -> None:
+    assert config_of(http("alice"))["run_history"] is False
+    with httpx.Client(base_url=demo_app.url, timeout=30) as visitor:
+        assert config_of(visitor)["run_history"] is False
+
+
+# -- demo mode: the named API has no persona, so it is a visitor's -------------------------
+
+
+def test_demo_mode_api_is_a_visitors(demo_app: RunningApp, reference: Safeguards) -> None:
+    visitor = Client(demo_app.url, verbose=False)
+    result = visitor.predict(query="bias", sort="downloads", api_name="/search")
+    expected = reference.search(reference.user(None), SearchQuery(text="bias", sort=Sort.DOWNLOADS))
+    assert ids_of(result) == [row["id"] for row in expected.rows]
+    with pytest.raises(AppError, match="sign in"):
+        visitor.predict(REPORTED, "spam", "From the API.", api_name="/report")
+    with pytest.raises(AppError, match="Only moderators"):
+        visitor.predict(MODERATED, "make_private", "From the API.", api_name="/moderate")
+    assert read_events(demo_app.state_dir) == []
+
+
+def test_demo_mode_persona_must_be_a_persona(demo_app: RunningApp) -> None:
+    """The persona switcher is trusted in demo mode (by design, behind a banner), but only
+    its own values: a username or a near-miss sent as the persona gives no rights."""
+    with httpx.Client(base_url=demo_app.url, timeout=30) as session:
+        page = Page(session, persona="member")
+        page.open(PROPOSED)
+        proposed = page.act("propose-submit", PROPOSED, ["ethics-rigorous"], "")
+        assert proposed["success"], error_of(proposed)
+        (opened,) = [e for e in read_events(demo_app.state_dir) if e.type == "proposal.opened"]
+        proposal_id = opened.payload["proposal_id"]
+        page.open(PROPOSED)
+        for persona in ("demo-studio", "demo-moderator", "Owner", "member", None):
+            page.persona = persona
+            message = page.act("merge", PROPOSED, proposal_id)
+            assert not message["success"], persona
+        assert [e.type for e in read_events(demo_app.state_dir)] == ["proposal.opened"]
+        # Control: the owner persona merges it.
+        page.persona = "owner"
+        merged = page.act("merge", PROPOSED, proposal_id)
+        assert merged["success"], error_of(merged)
+    last = read_events(demo_app.state_dir)[-1]
+    assert (last.type, last.actor) == ("proposal.decided", "demo-studio")
