@@ -443,10 +443,10 @@ class Safeguards:
                 )
             elif action == "dismiss" and not self._open_reports(artifact.id):
                 raise Conflict("This artifact has no open reports to dismiss.")
-            elif action != "dismiss" and not self._changes(artifact.id, action):
+            elif action != "dismiss" and not self._changes(artifact, action):
                 raise Conflict(f"{action} changes nothing: the artifact is already in that state.")
             ticket = self._emit(user, "moderation.action", payload)
-            guard = self.state.safeguard(artifact.id)
+            guard = Safeguard(**vars(self.state.safeguard(artifact.id)))  # a copy, not the state
         self._wait(ticket)
         return guard
 
@@ -537,11 +537,12 @@ class Safeguards:
         )
         return [r for r in reports if r.status is ReportStatus.OPEN]
 
-    def _changes(self, artifact_id: str, action: str) -> bool:
-        before = self.state.safeguard(artifact_id)
+    def _changes(self, artifact: Artifact, action: str) -> bool:
+        """Whether the action changes what people see (gating compared with the catalog's)."""
+        before = self.state.safeguard(artifact.id)
         after = Safeguard(**vars(before))
         ARTIFACT_ACTIONS[action](after)
-        return vars(after) != vars(before)
+        return _effective(before, artifact) != _effective(after, artifact)
 
     def _discussion_target(
         self, user: User, artifact: Artifact, action: str, discussion_id: object, comment_id: object
@@ -565,6 +566,11 @@ class Safeguards:
         if discussion.status is wanted:
             raise Conflict(f"This discussion is already {wanted.value}.")
         return {"discussion_id": discussion.id}
+
+
+def _effective(guard: Safeguard, artifact: Artifact) -> dict[str, Any]:
+    seen = vars(guard) | {"gated": artifact.gated if guard.gated is None else guard.gated}
+    return seen
 
 
 def _count_query(slug: str) -> SearchQuery:

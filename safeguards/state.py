@@ -49,6 +49,18 @@ ARTIFACT_ACTIONS: dict[str, Callable[[Safeguard], None]] = {
     "restore": lambda s: s.__init__(),  # back to what the catalog says
     "dismiss": lambda s: None,
 }
+# Actions that undo another: they change the overlay but answer no report.
+REVERSAL_ACTIONS: frozenset[str] = frozenset(
+    {
+        "restore_visibility",
+        "withdraw_private_request",
+        "make_public",
+        "ungate",
+        "remove_content_warning",
+        "enable",
+        "restore",
+    }
+)
 # Moderator actions on a discussion or comment.
 DISCUSSION_ACTIONS: tuple[str, ...] = (
     "lock_discussion",
@@ -262,7 +274,8 @@ class State:
         else:
             change = ARTIFACT_ACTIONS[name]
             change(self.safeguards.setdefault(p["artifact_id"], Safeguard()))
-            self._resolve_reports(event)
+            if name not in REVERSAL_ACTIONS:
+                self._resolve_reports(event)
         action = ModerationAction(
             id=p["action_id"],
             artifact_id=p["artifact_id"],

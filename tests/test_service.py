@@ -618,7 +618,8 @@ def test_actions_resolve_open_reports_and_echo_into_their_discussions(
     echoes = len(service.discussion(alice, r1.discussion_id).comments)
     service.moderate(service.user(MODERATOR), PLAIN, "restore_visibility", "Reversed.")
     assert len(service.discussion(alice, r1.discussion_id).comments) == echoes
-    assert fresh.status is ReportStatus.ACTIONED
+    # A reversal undoes an earlier decision; it answers no report.
+    assert fresh.status is ReportStatus.OPEN
 
 
 def test_echoes_of_one_action_into_two_reports_are_distinct_comments(

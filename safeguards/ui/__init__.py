@@ -9,8 +9,8 @@ import gradio as gr
 
 from safeguards.config import DEMO_PERSONAS, read_accounts
 from safeguards.service import Safeguards
-from safeguards.ui import activity, api, artifact, browse
-from safeguards.ui.common import I18N, UiContext
+from safeguards.ui import activity, api, artifact, browse, moderation, research
+from safeguards.ui.common import I18N, UiContext, new_browser_preference
 
 CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
 
@@ -38,19 +38,30 @@ def build_app(service: Safeguards) -> gr.Blocks:
         artifact_id = gr.Textbox(
             label=I18N("browse.open_id"), render=False, elem_id="artifact-id", max_length=200
         )
+        browser_pref = new_browser_preference()
         with gr.Tabs() as tabs:
-            ctx = UiContext(service=service, persona=persona, tabs=tabs, artifact_id=artifact_id)
+            ctx = UiContext(service, persona, tabs, artifact_id, browser_pref)
             with gr.Tab(I18N("tab.browse"), id="browse"):
                 results, browse_inputs, browse_outputs, show_results = browse.build(ctx)
             with gr.Tab(I18N("tab.artifact"), id="artifact"):
-                open_artifact, artifact_inputs, artifact_outputs, browser_pref = artifact.build(ctx)
+                open_artifact, artifact_inputs, artifact_outputs = artifact.build(ctx)
             with gr.Tab(I18N("tab.activity"), id="activity"):
-                load_activity, activity_inputs, activity_outputs = activity.build(ctx, browser_pref)
+                load_activity, activity_inputs, activity_outputs = activity.build(ctx)
+            with gr.Tab(I18N("tab.moderation"), id="moderation", visible=False) as moderation_tab:
+                moderation_ui = moderation.build(ctx, moderation_tab)
+            with gr.Tab(I18N("tab.research"), id="research") as research_tab:
+                research.build(ctx, research_tab)
         results.select(pick_row, None, [artifact_id, tabs], api_visibility="private").then(
             open_artifact, artifact_inputs, artifact_outputs, api_visibility="private"
         )
         demo.load(show_results, browse_inputs, browse_outputs, api_visibility="private")
         demo.load(load_activity, activity_inputs, activity_outputs, api_visibility="private")
+        demo.load(
+            moderation_ui.show,
+            moderation_ui.show_inputs,
+            moderation_ui.show_outputs,
+            api_visibility="private",
+        )
         api.register(service)
         gr.Markdown(I18N("app.credit"))
     return demo

@@ -7,11 +7,20 @@ import gradio as gr
 import pandas as pd
 
 from safeguards.i18n import tr
-from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang
+from safeguards.ui.common import (
+    I18N,
+    POPUP,
+    SHOW_MATURE,
+    UiContext,
+    current_user,
+    friendly_errors,
+    lang,
+)
 
 
-def build(ctx: UiContext, browser_pref: gr.BrowserState) -> tuple:
+def build(ctx: UiContext) -> tuple:
     service = ctx.service
+    browser_pref = ctx.browser_pref
     refresh = gr.Button(I18N("activity.refresh"), size="sm", elem_id="activity-refresh")
     gr.Markdown(f"### {I18N('activity.reports')}")
     reports = gr.Dataframe(interactive=False, wrap=True, elem_id="my-reports")
@@ -21,12 +30,12 @@ def build(ctx: UiContext, browser_pref: gr.BrowserState) -> tuple:
     preference = gr.Checkbox(label=I18N("warning.preference"), elem_id="pref-show-mature")
     message = gr.Markdown(elem_id="activity-message")
 
-    def load(persona: str, pref: bool, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    def load(persona: str, pref: str, request: gr.Request, profile: gr.OAuthProfile | None = None):
         user = current_user(service, persona, request, profile)
         language = lang(request)
         if not user.signed_in:
             empty = pd.DataFrame()
-            return empty, empty, bool(pref), tr("activity.sign_in", language)
+            return empty, empty, pref == SHOW_MATURE, tr("activity.sign_in", language)
         mine = service.my_reports(user)
         report_rows = pd.DataFrame(
             [
@@ -59,10 +68,11 @@ def build(ctx: UiContext, browser_pref: gr.BrowserState) -> tuple:
         value: bool, persona: str, request: gr.Request, profile: gr.OAuthProfile | None = None
     ):
         user = current_user(service, persona, request, profile)
+        stored = SHOW_MATURE if value else POPUP
         if user.signed_in:
             service.set_preference(user, bool(value))
-            return bool(value), tr("activity.saved", lang(request))
-        return bool(value), tr("activity.saved_browser", lang(request))
+            return gr.update(), tr("activity.saved", lang(request))
+        return stored, tr("activity.saved_browser", lang(request))
 
     outputs = [reports, requests, preference, message]
     refresh.click(load, [ctx.persona, browser_pref], outputs, api_visibility="private")

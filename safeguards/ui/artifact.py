@@ -23,6 +23,8 @@ from safeguards.service import PROPOSABLE_TAGS, ArtifactView
 from safeguards.textrules import LIMITS
 from safeguards.ui.common import (
     I18N,
+    POPUP,
+    SHOW_MATURE,
     UiContext,
     code_md,
     current_user,
@@ -33,8 +35,6 @@ from safeguards.ui.common import (
 )
 
 SECTION_KEYS = ("intended_uses", "out_of_scope", "bias_risks", "social_impact")
-BROWSER_PREFERENCE_KEY = "openness-safeguards-show-mature"
-BROWSER_PREFERENCE_SECRET = "openness-safeguards-preference-v1"  # a preference, not a secret
 
 
 class ArtifactTab:
@@ -43,9 +43,7 @@ class ArtifactTab:
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
         self.service = ctx.service
-        self.browser_pref = gr.BrowserState(
-            False, storage_key=BROWSER_PREFERENCE_KEY, secret=BROWSER_PREFERENCE_SECRET
-        )
+        self.browser_pref = ctx.browser_pref
         self.revealed = gr.State("")  # id of the artifact whose warning was accepted
         with gr.Row(equal_height=True):
             ctx.artifact_id.render()
@@ -164,7 +162,12 @@ class ArtifactTab:
                 )
 
     def _access_tab(self) -> None:
-        with gr.Tab(I18N("access.list"), id="access", visible=True) as tab:
+        # Gradio 6.31 can show a tab from an event but not hide its label again, so the tab
+        # starts hidden and its contents sit in a column that can be hidden.
+        with (
+            gr.Tab(I18N("access.list"), id="access", visible=False) as tab,
+            gr.Column(visible=False) as self.access_box,
+        ):
             self.access_pick = gr.Dropdown(
                 choices=[], label=I18N("access.pick"), elem_id="access-pick"
             )
@@ -191,6 +194,7 @@ class ArtifactTab:
             self.close_proposal_button,
             self.access_pick,
             self.access_tab,
+            self.access_box,
         ]
 
     def empty(self, message: str) -> dict:
@@ -277,11 +281,13 @@ class ArtifactTab:
         }
 
     def _access(self, view: ArtifactView, user: User) -> dict:
+        reviewer = can(user, Action.REVIEW_ACCESS, view.artifact)
         pending = [r for r in view.access_requests if r.status is AccessStatus.PENDING]
         choices = [(f"{r.user}: {r.reason[:80]}", r.id) for r in pending]
         return {
             self.access_pick: gr.update(choices=choices, value=_pick(choices, None)),
-            self.access_tab: gr.Tab(visible=can(user, Action.REVIEW_ACCESS, view.artifact)),
+            self.access_tab: gr.Tab(visible=reviewer) if reviewer else gr.update(),
+            self.access_box: gr.update(visible=reviewer),
         }
 
 
@@ -292,7 +298,7 @@ def _pick(choices: list[tuple[str, str]], wanted: str | None) -> str | None:
     return choices[0][1] if choices else None
 
 
-def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
+def build(ctx: UiContext) -> tuple[Any, list, list]:
     """Lay out the tab and wire its events; return the open event's wiring."""
     tab = ArtifactTab(ctx)
     service = ctx.service
@@ -301,7 +307,7 @@ def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
     def show(
         artifact_id: str,
         persona: str,
-        browser_pref: bool,
+        browser_pref: str,
         revealed: str,
         request: gr.Request,
         profile: gr.OAuthProfile | None,
@@ -317,7 +323,10 @@ def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
             view = service.view(user, artifact_id)
         except SafeguardsError as exc:
             return tab.empty(f"**{escape_md(exc.message)}**")
-        prefers = service.show_mature_without_popup(user) if user.signed_in else bool(browser_pref)
+        if user.signed_in:
+            prefers = service.show_mature_without_popup(user)
+        else:
+            prefers = browser_pref == SHOW_MATURE
         return tab.render(
             view,
             user,
@@ -333,7 +342,7 @@ def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
     def open_and_forget(
         artifact_id: str,
         persona: str,
-        browser_pref: bool,
+        browser_pref: str,
         revealed: str,
         request: gr.Request,
         profile: gr.OAuthProfile | None = None,
@@ -362,7 +371,8 @@ def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
         if always and user.signed_in:
             service.set_preference(user, True)
             gr.Info(tr("activity.saved", lang(request)))
-        new_browser_pref = bool(browser_pref) or (bool(always) and not user.signed_in)
+        keep = bool(always) and not user.signed_in
+        new_browser_pref = SHOW_MATURE if keep or browser_pref == SHOW_MATURE else POPUP
         if always and not user.signed_in:
             gr.Info(tr("activity.saved_browser", lang(request)))
         updates = show(artifact_id, persona, new_browser_pref, view.artifact.id, request, profile)
@@ -389,7 +399,7 @@ def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
         def handler(
             artifact_id: str,
             persona: str,
-            browser_pref: bool,
+            browser_pref: str,
             revealed: str,
             x1: Any = None,
             x2: Any = None,
@@ -512,7 +522,7 @@ def build(ctx: UiContext) -> tuple[Any, list, list, gr.BrowserState]:
             api_visibility="private",
             concurrency_limit=None,
         )
-    return open_and_forget, base_inputs, open_outputs, tab.browser_pref
+    return open_and_forget, base_inputs, open_outputs
 
 
 # -- text composed for the page (user text always escaped) ---------------------------

@@ -17,6 +17,11 @@ from safeguards.permissions import User
 from safeguards.service import Safeguards
 
 I18N = gr.I18n(**TRANSLATIONS)
+# The visitor's content preference, kept in the browser. Gradio's BrowserState does not
+# store falsy values, so both settings are non-empty strings.
+SHOW_MATURE, POPUP = "show", "popup"
+PREFERENCE_KEY = "openness-safeguards-show-mature"
+PREFERENCE_SECRET = "openness-safeguards-preference-v1"  # a preference, not a secret
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
 
 
@@ -28,6 +33,7 @@ class UiContext:
     persona: gr.State | gr.Dropdown
     tabs: gr.Tabs
     artifact_id: gr.Textbox  # the artifact tab's id box: Browse fills it to open a page
+    browser_pref: gr.BrowserState  # SHOW_MATURE or POPUP, for visitors
 
 
 def current_user(
@@ -46,6 +52,11 @@ def current_user(
     if settings.demo:
         return service.user(DEMO_PERSONAS.get(persona or "visitor"))
     return service.user(None)
+
+
+def new_browser_preference() -> gr.BrowserState:
+    """Created outside the tabs so it is read from localStorage when the page loads."""
+    return gr.BrowserState(POPUP, storage_key=PREFERENCE_KEY, secret=PREFERENCE_SECRET)
 
 
 def lang(request: gr.Request | None) -> str:

@@ -1,0 +1,632 @@
+"""The moderator panel's domain: the prioritised report queue, an item's full context,
+acting on it (alone or in bulk) and the audit log. No Gradio here.
+
+Every function takes the caller as a `User` and checks rights first (`VIEW_QUEUE` to
+read, `MODERATE` to act), so the UI and raw HTTP calls get the same refusal. State is
+read under the service's lock and copied out, so a page never renders half of a write
+and never holds a live record another request may change.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+from safeguards.cards import ParsedCard
+from safeguards.categories import REASON_BY_SLUG
+from safeguards.errors import Conflict, InvalidInput
+from safeguards.eventlog import parse_ts
+from safeguards.permissions import Action, User, authorize
+from safeguards.records import (
+    Artifact,
+    Comment,
+    Discussion,
+    Kind,
+    ModerationAction,
+    Report,
+    ReportStatus,
+    Safeguard,
+)
+from safeguards.service import MODERATION_ACTIONS, Safeguards
+from safeguards.state import ARTIFACT_ACTIONS, State
+from safeguards.textrules import clean_text
+
+QUEUE_STATUSES: tuple[str, ...] = ("open", "dismissed", "actioned", "all")
+
+# The forward action and the action that undoes it (the panel offers both).
+REVERSALS: dict[str, str] = {
+    "downgrade": "restore_visibility",
+    "request_private": "withdraw_private_request",
+    "make_private": "make_public",
+    "gate": "ungate",
+    "add_content_warning": "remove_content_warning",
+    "disable": "enable",
+    "lock_discussion": "unlock_discussion",
+    "close_discussion": "reopen_discussion",
+    "hide_comment": "unhide_comment",
+}
+
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "ts",
+    "moderator",
+    "action",
+    "artifact_id",
+    "note",
+    "discussion_id",
+    "comment_id",
+    "action_id",
+)
+
+# Weights of the priority score; see `priority_score`.
+W_REPORTERS = 10.0
+W_SEVERITY = 4.0
+W_REACH = 6.0
+W_AGE = 2.0
+W_ANSWERED = 5.0
+
+
+# -- the priority score ---------------------------------------------------------------
+
+
+def reach(downloads: int, likes: int, trending: float) -> float:
+    """How many people an artifact reaches, about 0 (unknown) to 1 (the most used on the
+    Hub): the mean of log10(1 + downloads) / 8, log10(1 + likes) / 4 and
+    min(trending, 50) / 50. Logarithms, because a model with a million downloads is not
+    a thousand times more urgent than one with a thousand."""
+    return (
+        math.log10(1 + max(downloads, 0)) / 8
+        + math.log10(1 + max(likes, 0)) / 4
+        + min(max(trending, 0.0), 50.0) / 50
+    ) / 3
+
+
+def score_parts(
+    *,
+    reporters: int,
+    severity: int,
+    downloads: int,
+    likes: int,
+    trending: float,
+    age_hours: float,
+    owner_answered: bool,
+) -> dict[str, float]:
+    """The terms of `priority_score`, so the panel can show why an item ranks where it
+    does."""
+    return {
+        "reporters": W_REPORTERS * math.log2(1 + max(reporters, 0)),
+        "severity": W_SEVERITY * severity,
+        "reach": W_REACH * reach(downloads, likes, trending),
+        "age": W_AGE * math.log2(1 + max(age_hours, 0.0) / 24),
+        "answered": -W_ANSWERED if owner_answered else 0.0,
+    }
+
+
+def priority_score(
+    *,
+    reporters: int,
+    severity: int,
+    downloads: int,
+    likes: int,
+    trending: float,
+    age_hours: float,
+    owner_answered: bool,
+) -> float:
+    """The queue's priority: higher is more urgent. The formula, term by term:
+
+        score = 10 × log2(1 + R)      R: distinct people with a report in the item
+              +  4 × S                S: highest severity (1-5) of the reports' reasons
+              +  6 × reach            reach: 0..1, see `reach` (downloads, likes, trending)
+              +  2 × log2(1 + D)      D: days since the item's oldest report
+              −  5 if answered        the owner has replied in a report discussion
+
+    Why these weights: a second independent reporter (+5.8) counts more than a week of
+    waiting (+6 after 7 days) but less than one step of severity between a spam report
+    and child-safety (4 per step); one severity-5 report (30 with one reporter) still
+    outranks three spam reports (24); reach moves an item by at most about 6, so a huge
+    model does not drown a small one with serious reports; age grows slowly but without
+    bound, so nothing waits forever; an owner who answered in the open has started to
+    handle it, which lowers the urgency without hiding the item. Distinct reporters,
+    not reports, so one person repeating a flag cannot raise it.
+    """
+    return round(
+        sum(
+            score_parts(
+                reporters=reporters,
+                severity=severity,
+                downloads=downloads,
+                likes=likes,
+                trending=trending,
+                age_hours=age_hours,
+                owner_answered=owner_answered,
+            ).values()
+        ),
+        2,
+    )
+
+
+# -- the queue ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One artifact with its reports (of the chosen status), ranked by `score`."""
+
+    artifact_id: str
+    kind: str
+    author: str
+    score: float
+    parts: dict[str, float]
+    reporters: int  # distinct
+    reports: int
+    open_reports: int
+    reasons: tuple[str, ...]  # most severe first
+    severity: int
+    reach: float
+    oldest: str  # ts of the oldest report in the item
+    newest: str
+    age_hours: float
+    owner_answered: bool
+    visibility: str
+    actions: int  # moderator actions recorded on the artifact: pass it to `act` as seen
+
+
+def build_queue(
+    service: Safeguards,
+    user: User,
+    *,
+    reasons: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    status: str = "open",
+    now: datetime | None = None,
+) -> list[QueueItem]:
+    """Reports grouped per artifact, most urgent first.
+
+    `status` picks the reports that make up each item (open, dismissed, actioned, all);
+    an item is kept when one of them has one of `reasons` and its artifact is one of
+    `kinds` (empty: any)."""
+    authorize(user, Action.VIEW_QUEUE)
+    wanted_reasons = _check_reasons(reasons)
+    wanted_kinds = _check_kinds(kinds)
+    if not isinstance(status, str) or status not in QUEUE_STATUSES:
+        raise InvalidInput(f"Status is one of: {', '.join(QUEUE_STATUSES)}.")
+    moment = now or datetime.now(UTC)
+    items: list[QueueItem] = []
+    with service._lock:
+        state = service.state
+        for artifact_id, report_ids in state.reports_by_artifact.items():
+            artifact = service.catalog.get(artifact_id)
+            if artifact is None or (wanted_kinds and artifact.kind.value not in wanted_kinds):
+                continue
+            reports = [state.reports[r] for r in report_ids]
+            chosen = [r for r in reports if status == "all" or r.status.value == status]
+            if not chosen:
+                continue
+            if wanted_reasons and not any(r.reason in wanted_reasons for r in chosen):
+                continue
+            items.append(_queue_item(state, artifact, chosen, reports, moment))
+    items.sort(key=lambda i: (-i.score, i.oldest, i.artifact_id))
+    return items
+
+
+def _queue_item(
+    state: State, artifact: Artifact, chosen: list[Report], every: list[Report], now: datetime
+) -> QueueItem:
+    reporters = len({r.reporter for r in chosen})
+    severity = max(_severity(r.reason) for r in chosen)
+    oldest = min(r.ts for r in chosen)
+    age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
+    answered = any(_owner_replies(state, artifact, r) for r in chosen)
+    parts = score_parts(
+        reporters=reporters,
+        severity=severity,
+        downloads=artifact.downloads,
+        likes=artifact.likes,
+        trending=artifact.trending,
+        age_hours=age_hours,
+        owner_answered=answered,
+    )
+    counts: dict[str, int] = {}
+    for report in chosen:
+        counts[report.reason] = counts.get(report.reason, 0) + 1
+    ordered = sorted(counts, key=lambda slug: (-_severity(slug), -counts[slug], slug))
+    return QueueItem(
+        artifact_id=artifact.id,
+        kind=artifact.kind.value,
+        author=artifact.author,
+        score=round(sum(parts.values()), 2),
+        parts={k: round(v, 2) for k, v in parts.items()},
+        reporters=reporters,
+        reports=len(chosen),
+        open_reports=sum(r.status is ReportStatus.OPEN for r in every),
+        reasons=tuple(ordered),
+        severity=severity,
+        reach=round(reach(artifact.downloads, artifact.likes, artifact.trending), 3),
+        oldest=oldest,
+        newest=max(r.ts for r in chosen),
+        age_hours=round(age_hours, 1),
+        owner_answered=answered,
+        visibility=state.safeguard(artifact.id).visibility().value,
+        actions=len(state.actions_by_artifact.get(artifact.id, ())),
+    )
+
+
+def _severity(reason: str) -> int:
+    found = REASON_BY_SLUG.get(reason)
+    return found.severity if found else 1
+
+
+def _owner_replies(state: State, artifact: Artifact, report: Report) -> list[Comment]:
+    """The owner's own words in a report's discussion (not the echo of a moderator's
+    action, and not a self-report's text)."""
+    discussion = state.discussions.get(report.discussion_id)
+    if discussion is None or report.reporter == artifact.author:
+        return []
+    return [
+        c
+        for c in discussion.comments
+        if c.author == artifact.author and not c.moderation and c.ts >= report.ts
+    ]
+
+
+def _choices(values: object, what: str) -> list[str]:
+    """A filter's chosen values: a list of strings (one string counts as one value)."""
+    if values is None or values == "":
+        return []
+    if isinstance(values, str):
+        return [values]
+    if not isinstance(values, list | tuple | set | frozenset) or not all(
+        isinstance(v, str) for v in values
+    ):
+        raise InvalidInput(f"Choose {what} from the list.")
+    return [v for v in values if v]
+
+
+def _filter_text(value: object, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} filter must be text.")
+    return value.strip()
+
+
+def _check_reasons(reasons: Iterable[str] | None) -> frozenset[str]:
+    wanted = frozenset(_choices(reasons, "reasons"))
+    unknown = sorted(str(r)[:50] for r in wanted if r not in REASON_BY_SLUG)
+    if unknown:
+        raise InvalidInput(f"Unknown reason(s): {', '.join(unknown)}.")
+    return wanted
+
+
+def _check_kinds(kinds: Iterable[str] | None) -> frozenset[str]:
+    wanted = frozenset(_choices(kinds, "kinds"))
+    unknown = sorted(str(k)[:50] for k in wanted if k not in Kind._value2member_map_)
+    if unknown:
+        raise InvalidInput(f"Unknown kind(s): {', '.join(unknown)}.")
+    return wanted
+
+
+# -- one item -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A report filed or a moderator action, in one timeline."""
+
+    ts: str
+    kind: str  # "report" or "action"
+    actor: str
+    what: str  # reason slug or action name
+    text: str  # report context or action note
+    ref: str  # report id or action id
+    status: str = ""  # the report's status now ("" for actions)
+
+
+@dataclass(frozen=True)
+class OwnerResponse:
+    report_id: str
+    discussion_id: str
+    comment: Comment
+
+
+@dataclass
+class ItemDetail:
+    """What a moderator needs to decide: the reports, the artifact's origin, how the
+    owner handled the reports, and everything done about it so far. Copies, not live
+    records."""
+
+    artifact: Artifact
+    tags: list[str]
+    categories: list[str]
+    card: ParsedCard
+    safeguard: Safeguard
+    gated: bool
+    content_warning: bool
+    reports: list[Report]  # oldest first
+    owner_responses: list[OwnerResponse]
+    actions: list[ModerationAction]
+    history: list[HistoryEntry]
+    discussions: list[Discussion]  # every discussion on the artifact, for lock/close/hide
+    queue_item: QueueItem | None  # scored over the open reports; None when none is open
+    available_actions: list[str] = field(default_factory=list)
+
+    @property
+    def seen_actions(self) -> int:
+        """Pass to `act` so it can tell what others did since this was read."""
+        return len(self.actions)
+
+
+def item_detail(
+    service: Safeguards, user: User, artifact_id: object, *, now: datetime | None = None
+) -> ItemDetail:
+    authorize(user, Action.VIEW_QUEUE)
+    moment = now or datetime.now(UTC)
+    with service._lock:
+        view = service.view(user, artifact_id)  # NotFound for unknown ids
+        artifact = view.artifact
+        state = service.state
+        reports = [state.reports[r] for r in state.reports_by_artifact.get(artifact.id, ())]
+        open_reports = [r for r in reports if r.status is ReportStatus.OPEN]
+        responses = [
+            OwnerResponse(r.id, r.discussion_id, copy.copy(c))
+            for r in reports
+            for c in _owner_replies(state, artifact, r)
+        ]
+        actions = [state.actions[i] for i in state.actions_by_artifact.get(artifact.id, ())]
+        discussions = [
+            copy.deepcopy(state.discussions[d])
+            for d in state.discussions_by_artifact.get(artifact.id, ())
+        ]
+        guard = Safeguard(**vars(view.safeguard))
+        detail = ItemDetail(
+            artifact=artifact,
+            tags=list(view.tags),
+            categories=list(view.categories),
+            card=view.card,
+            safeguard=guard,
+            gated=view.gated,
+            content_warning=view.content_warning,
+            reports=[copy.deepcopy(r) for r in reports],
+            owner_responses=responses,
+            actions=list(actions),
+            history=_history(reports, actions),
+            discussions=discussions,
+            queue_item=_queue_item(state, artifact, open_reports, reports, moment)
+            if open_reports
+            else None,
+            available_actions=available_actions(guard, bool(open_reports), artifact.gated),
+        )
+    return detail
+
+
+def available_actions(
+    guard: Safeguard, has_open_reports: bool, catalog_gated: bool = False
+) -> list[str]:
+    """The artifact actions that would change what people see now, in the panel's order.
+
+    Compared on the effective state: `ungate` on an artifact the catalog does not gate
+    changes nothing visible, so it is not offered (the service would still accept it)."""
+    found = ["dismiss"] if has_open_reports else []
+    before = _effective(guard, catalog_gated)
+    for name, change in ARTIFACT_ACTIONS.items():
+        if name == "dismiss":
+            continue
+        after = Safeguard(**vars(guard))
+        change(after)
+        if _effective(after, catalog_gated) != before:
+            found.append(name)
+    return found
+
+
+def _effective(guard: Safeguard, catalog_gated: bool) -> dict[str, object]:
+    values = dict(vars(guard))
+    values["gated"] = catalog_gated if guard.gated is None else guard.gated
+    return values
+
+
+def _history(reports: Sequence[Report], actions: Sequence[ModerationAction]) -> list[HistoryEntry]:
+    entries = [
+        HistoryEntry(r.ts, "report", r.reporter, r.reason, r.context, r.id, r.status.value)
+        for r in reports
+    ]
+    entries += [HistoryEntry(a.ts, "action", a.moderator, a.action, a.note, a.id) for a in actions]
+    return sorted(entries, key=lambda e: (e.ts, e.ref))
+
+
+# -- acting ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActResult:
+    """The artifact's state after the action, the action recorded, and what other
+    moderators did on the same artifact since the caller last looked (so the panel can
+    say so instead of silently overwriting their decision)."""
+
+    safeguard: Safeguard
+    action: ModerationAction | None
+    others: list[ModerationAction]
+    total_actions: int  # remember this as the new `seen_actions`
+
+
+def act(
+    service: Safeguards,
+    user: User,
+    artifact_id: object,
+    action: object,
+    note: object,
+    seen_actions: int,
+    *,
+    discussion_id: object = None,
+    comment_id: object = None,
+) -> ActResult:
+    """Record one moderator action (the service checks the note, the action and the
+    target, and refuses with nothing recorded), then report the actions by other
+    moderators on this artifact past `seen_actions`: those that came in between, and
+    any that landed right after this one."""
+    authorize(user, Action.MODERATE)
+    if action not in MODERATION_ACTIONS:
+        raise InvalidInput(
+            f"Unknown action {str(action)[:50]!r}; choose one of: {', '.join(MODERATION_ACTIONS)}."
+        )
+    text = clean_text(note, "note")
+    seen = _seen(seen_actions)
+    service.moderate(
+        user, artifact_id, action, text, discussion_id=discussion_id, comment_id=comment_id
+    )
+    aid = str(artifact_id)
+    with service._lock:
+        state = service.state
+        actions = [state.actions[i] for i in state.actions_by_artifact.get(aid, ())]
+        guard = Safeguard(**vars(state.safeguard(aid)))
+    mine = next(
+        (
+            a
+            for a in reversed(actions)
+            if a.moderator == user.username and a.action == action and a.note == text
+        ),
+        None,
+    )
+    others = [a for a in actions[seen:] if a is not mine and a.moderator != user.username]
+    return ActResult(safeguard=guard, action=mine, others=others, total_actions=len(actions))
+
+
+def _seen(value: object) -> int:
+    """A count the page kept: a whole number from 0 (Gradio may send it as a float)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= 2**53
+        or value != int(value)
+    ):
+        raise InvalidInput("seen_actions must be a whole number from 0.")
+    return int(value)
+
+
+def bulk_dismiss(
+    service: Safeguards, user: User, artifact_ids: Iterable[str], note: object
+) -> list[str]:
+    """Dismiss the open reports of several artifacts with one note (for spam waves).
+
+    Every id is checked before anything is recorded: an unknown one refuses the whole
+    batch. Artifacts with no open report (already handled, perhaps by another moderator
+    a moment ago) are skipped. Returns the ids dismissed, in the order given."""
+    authorize(user, Action.MODERATE)
+    text = clean_text(note, "note")
+    wanted = list(dict.fromkeys(a.strip() for a in _choices(artifact_ids, "items") if a.strip()))
+    if not wanted:
+        raise InvalidInput("Choose at least one queue item to dismiss.")
+    with service._lock:
+        for artifact_id in wanted:
+            service.artifact(user, artifact_id)  # NotFound before anything is recorded
+    done: list[str] = []
+    for artifact_id in wanted:
+        try:
+            service.moderate(user, artifact_id, "dismiss", text)
+        except Conflict:
+            continue  # no open report any more
+        done.append(artifact_id)
+    return done
+
+
+# -- the audit log --------------------------------------------------------------------
+
+
+def audit_log(
+    service: Safeguards,
+    user: User,
+    *,
+    moderator: str = "",
+    action: str = "",
+    artifact: str = "",
+    since: str = "",
+    until: str = "",
+) -> pd.DataFrame:
+    """Every moderator action, newest first, with who, when, what and why.
+
+    Filters: `moderator` (exact, any case), `action` (one of the action names),
+    `artifact` (part of the id, any case), `since`/`until` (YYYY-MM-DD or ISO 8601 UTC;
+    a date-only `until` includes that whole day)."""
+    authorize(user, Action.VIEW_QUEUE)
+    who = _filter_text(moderator, "moderator").lower()
+    what = _filter_text(action, "action")
+    if what and what not in MODERATION_ACTIONS:
+        raise InvalidInput(f"Unknown action {what[:50]!r}.")
+    part = _filter_text(artifact, "artifact").lower()
+    start = _bound(since, "since", end_of_day=False)
+    end = _bound(until, "until", end_of_day=True)
+    with service._lock:
+        actions = list(service.state.actions)
+    rows = [
+        {
+            "ts": a.ts,
+            "moderator": a.moderator,
+            "action": a.action,
+            "artifact_id": a.artifact_id,
+            "note": a.note,
+            "discussion_id": a.discussion_id or "",
+            "comment_id": a.comment_id or "",
+            "action_id": a.id,
+        }
+        for a in actions
+        if (not who or a.moderator.lower() == who)
+        and (not what or a.action == what)
+        and (not part or part in a.artifact_id.lower())
+        and (start is None or parse_ts(a.ts) >= start)
+        and (end is None or parse_ts(a.ts) <= end)
+    ]
+    rows.sort(key=lambda r: (r["ts"], r["action_id"]), reverse=True)
+    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+
+
+def _bound(value: object, name: str, *, end_of_day: bool) -> datetime | None:
+    text = _filter_text(value, name)
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").date()
+            moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: write a date as YYYY-MM-DD, not {text[:40]!r}.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def audit_csv(frame: pd.DataFrame) -> str:
+    """The audit table as CSV. Cells that a spreadsheet would run as a formula (a note
+    starting with `=`, `+`, `-`, `@`) get a leading apostrophe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        writer.writerow(
+            ["'" + str(v) if str(v).startswith(_FORMULA_START) else str(v) for v in row]
+        )
+    return buffer.getvalue()
+
+
+def export_audit_csv(service: Safeguards, user: User, out_dir: Path, **filters: str) -> Path:
+    """Write the (filtered) audit log to `out_dir/audit-log-<time>.csv`."""
+    frame = audit_log(service, user, **filters)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"audit-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
+    path.write_text(audit_csv(frame), encoding="utf-8")
+    return path
+
+
+def moderators_seen(service: Safeguards, user: User) -> list[str]:
+    """Moderators who have acted, for the audit log's filter."""
+    authorize(user, Action.VIEW_QUEUE)
+    with service._lock:
+        return sorted({a.moderator for a in service.state.actions})

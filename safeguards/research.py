@@ -1,0 +1,366 @@
+"""The research view's domain: what draws reports over time, which artifacts draw the
+most reporters, how fast owners and moderators answer, and the whole log as a dataset.
+
+Who sees what (the design has no researcher role, so the line follows what a number
+reveals):
+
+- Aggregates — reports over time by reason, kind or category, and the response-time
+  statistics — are open to everyone, visitors included. They count reports without
+  naming an artifact, a reporter or a word of a report, which is what researchers study
+  and what the post argues should be open.
+- `most_reported` names artifacts with their number of reporters. A report is visible
+  only to its reporter, the owner and the moderators (report discussions are private),
+  and an open report is an accusation nobody has checked yet; so the list is for
+  moderators.
+- `export_dataset` is the whole event log: usernames, report texts, hidden comments,
+  preferences. Moderators only. Researchers get it from the moderators, or from the Hub
+  dataset repository the log is pushed to (`SAFEGUARDS_HUB_DATASET`), whose access the
+  deployer controls.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from safeguards.errors import Conflict, InvalidInput
+from safeguards.eventlog import parse_ts, read_events
+from safeguards.permissions import Action, User, authorize
+from safeguards.records import Report, ReportStatus
+from safeguards.search import effective_categories, effective_tags
+from safeguards.service import Safeguards
+from safeguards.state import ARTIFACT_ACTIONS, EVENT_TYPES, State
+
+GROUPINGS: tuple[str, ...] = ("reason", "kind", "category")
+FREQUENCIES: dict[str, str] = {"D": "D", "W": "W", "M": "M"}  # day, week (Mon-Sun), month
+UNCATEGORISED = "uncategorised"
+_DTYPES = ("datetime64[ns]", "object", "int64")  # of period, group, reports
+EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("ts", pa.string()),
+        ("actor", pa.string()),
+        ("type", pa.string()),
+        ("payload", pa.string()),
+    ]
+)
+
+
+# -- aggregates (everyone) ------------------------------------------------------------
+
+
+def reports_over_time(
+    service: Safeguards, user: User, by: str = "reason", freq: str = "W"
+) -> pd.DataFrame:
+    """Reports filed per period and group: columns `period` (start of the period, UTC,
+    as a timestamp), `group` (reason slug, kind, or category slug; `uncategorised` for an
+    artifact without one) and `reports`. Every group has a row for every period between
+    the first and the last report, zeros included, so lines do not skip empty weeks.
+
+    A report counts once for each category of its artifact (the categories it has now,
+    merged tag proposals included), so the category totals can exceed the report count.
+    """
+    if not isinstance(by, str) or by not in GROUPINGS:
+        raise InvalidInput(f"Group by one of: {', '.join(GROUPINGS)}.")
+    if not isinstance(freq, str) or freq not in FREQUENCIES:
+        raise InvalidInput("The period is D (day), W (week) or M (month).")
+    rows: list[tuple[str, str]] = []
+    with service._lock:
+        state = service.state
+        for report in state.reports.values():
+            for group in _groups(service, state, report, by):
+                rows.append((report.ts, group))
+    columns = ["period", "group", "reports"]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, _DTYPES, strict=True)})
+    frame = pd.DataFrame(rows, columns=["ts", "group"])
+    times = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").dt.tz_localize(None)
+    frame["period"] = times.dt.to_period(FREQUENCIES[freq]).dt.start_time
+    counts = frame.groupby(["period", "group"]).size()
+    periods = pd.period_range(
+        frame["period"].min(), frame["period"].max(), freq=FREQUENCIES[freq]
+    ).start_time
+    groups = sorted(frame["group"].unique())
+    full = pd.MultiIndex.from_product([periods, groups], names=["period", "group"])
+    out = counts.reindex(full, fill_value=0).rename("reports").reset_index()
+    out["reports"] = out["reports"].astype("int64")
+    return out
+
+
+def _groups(service: Safeguards, state: State, report: Report, by: str) -> list[str]:
+    if by == "reason":
+        return [report.reason]
+    artifact = service.catalog.get(report.artifact_id)
+    if artifact is None:
+        return ["unknown"]
+    if by == "kind":
+        return [artifact.kind.value]
+    tags = effective_tags(artifact.tags, state.merged_tags.get(artifact.id, []))
+    return list(effective_categories(artifact.categories, tags)) or [UNCATEGORISED]
+
+
+def response_times(service: Safeguards, user: User) -> dict:
+    """Hours from each report to the owner's first reply in its discussion, and to the
+    first moderator decision on its artifact (any artifact action, dismiss included:
+    what resolves a report). Median and 90th percentile over the reports that got one;
+    `pending` counts those still waiting. Self-reports by the owner do not count toward
+    the owner's time.
+
+    Returns {"reports": n, "owner_response": {...}, "moderator_action": {...}}, each
+    inner dict with count, pending, median_hours and p90_hours (None when count is 0).
+    """
+    owner_hours: list[float] = []
+    owner_pending = 0
+    action_hours: list[float] = []
+    action_pending = 0
+    with service._lock:
+        state = service.state
+        for report in state.reports.values():
+            filed = parse_ts(report.ts)
+            artifact = service.catalog.get(report.artifact_id)
+            if artifact is not None and artifact.author != report.reporter:
+                reply = _first_owner_reply(state, report, artifact.author)
+                if reply is None:
+                    owner_pending += 1
+                else:
+                    owner_hours.append(_hours(filed, parse_ts(reply)))
+            decided = _first_decision(state, report)
+            if decided is None:
+                if report.status is ReportStatus.OPEN:
+                    action_pending += 1
+            else:
+                action_hours.append(_hours(filed, parse_ts(decided)))
+        total = len(state.reports)
+    return {
+        "reports": total,
+        "owner_response": _stats(owner_hours, owner_pending),
+        "moderator_action": _stats(action_hours, action_pending),
+    }
+
+
+def _first_owner_reply(state: State, report: Report, owner: str) -> str | None:
+    discussion = state.discussions.get(report.discussion_id)
+    if discussion is None:
+        return None
+    times = [
+        c.ts
+        for c in discussion.comments
+        if c.author == owner and not c.moderation and c.ts >= report.ts
+    ]
+    return min(times, default=None)
+
+
+def _first_decision(state: State, report: Report) -> str | None:
+    times = [
+        state.actions[i].ts
+        for i in state.actions_by_artifact.get(report.artifact_id, ())
+        if state.actions[i].action in ARTIFACT_ACTIONS and state.actions[i].ts >= report.ts
+    ]
+    return min(times, default=None)
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return max((end - start).total_seconds(), 0.0) / 3600
+
+
+def _stats(hours: list[float], pending: int) -> dict:
+    if not hours:
+        return {"count": 0, "pending": pending, "median_hours": None, "p90_hours": None}
+    values = np.asarray(hours)
+    return {
+        "count": len(hours),
+        "pending": pending,
+        "median_hours": round(float(np.median(values)), 2),
+        "p90_hours": round(float(np.percentile(values, 90)), 2),
+    }
+
+
+# -- named artifacts and the whole log (moderators) -----------------------------------
+
+
+def most_reported(service: Safeguards, user: User, limit: int = 20) -> pd.DataFrame:
+    """The artifacts with the most distinct reporters (all reports, any status): columns
+    artifact_id, kind, reporters, reports, open, top_reason, last_report."""
+    authorize(user, Action.VIEW_QUEUE)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise InvalidInput("The limit is a whole number from 1 to 1000.")
+    rows = []
+    with service._lock:
+        state = service.state
+        for artifact_id, report_ids in state.reports_by_artifact.items():
+            reports = [state.reports[r] for r in report_ids]
+            artifact = service.catalog.get(artifact_id)
+            reasons: dict[str, int] = {}
+            for report in reports:
+                reasons[report.reason] = reasons.get(report.reason, 0) + 1
+            rows.append(
+                {
+                    "artifact_id": artifact_id,
+                    "kind": artifact.kind.value if artifact else "unknown",
+                    "reporters": len({r.reporter for r in reports}),
+                    "reports": len(reports),
+                    "open": sum(r.status is ReportStatus.OPEN for r in reports),
+                    "top_reason": max(sorted(reasons), key=reasons.__getitem__),
+                    "last_report": max(r.ts for r in reports),
+                }
+            )
+    columns = ["artifact_id", "kind", "reporters", "reports", "open", "top_reason", "last_report"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.sort_values(
+        ["reporters", "reports", "last_report", "artifact_id"],
+        ascending=[False, False, False, True],
+        kind="stable",
+    )
+    return frame.head(limit).reset_index(drop=True)
+
+
+def export_dataset(service: Safeguards, user: User, out_dir: Path) -> Path:
+    """Write the whole event log as a Hugging Face dataset folder: `events.parquet`
+    (one row per event, in log order) and a `README.md` dataset card. Load it with
+    `datasets.load_dataset(str(out_dir), split="train")` or `pd.read_parquet`.
+
+    The payload is kept as a JSON string: its fields differ per event type, and a string
+    column keeps one flat schema every reader agrees on. Raises Conflict for an empty log
+    (`datasets` refuses a split with no rows)."""
+    authorize(user, Action.VIEW_QUEUE)
+    events = read_events(service.settings.state_dir)
+    if not events:
+        raise Conflict("The log has no events yet; there is nothing to export.")
+    table = pa.table(
+        {
+            "id": [e.id for e in events],
+            "ts": [e.ts for e in events],
+            "actor": [e.actor for e in events],
+            "type": [e.type for e in events],
+            "payload": [
+                json.dumps(e.payload, ensure_ascii=False, separators=(",", ":")) for e in events
+            ],
+        },
+        schema=EVENT_SCHEMA,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = out_dir / "events.parquet.partial"
+    pq.write_table(table, partial, compression="zstd")
+    partial.replace(out_dir / "events.parquet")
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event.type] = counts.get(event.type, 0) + 1
+    (out_dir / "README.md").write_text(
+        dataset_card(len(events), events[0].ts, events[-1].ts, counts), encoding="utf-8"
+    )
+    return out_dir
+
+
+def export_zip(service: Safeguards, user: User, work_dir: Path | None = None) -> Path:
+    """The dataset folder of `export_dataset`, zipped for a one-click download:
+    `<work_dir>/openness-safeguards-log-<time>.zip` holding events.parquet and README.md
+    in a folder of the same name."""
+    authorize(user, Action.VIEW_QUEUE)
+    base = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="safeguards-export-"))
+    name = f"openness-safeguards-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    folder = base / name
+    export_dataset(service, user, folder)
+    archive = base / f"{name}.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.iterdir()):
+            zipped.write(path, f"{name}/{path.name}")
+    shutil.rmtree(folder)
+    return archive
+
+
+_PAYLOAD_FIELDS: dict[str, str] = {
+    "report.filed": "report_id, artifact_id, reason, context, discussion_id, comment_id, "
+    "title, target_discussion_id",
+    "report.extended": "report_id, context, comment_id",
+    "discussion.opened": "discussion_id, artifact_id, title, text, comment_id",
+    "comment.added": "discussion_id, text, comment_id",
+    "discussion.status": "discussion_id, status",
+    "proposal.opened": "proposal_id, artifact_id, tags, discussion_id, comment_id, title, text",
+    "proposal.decided": "proposal_id, status, text",
+    "access.requested": "request_id, artifact_id, reason",
+    "access.decided": "request_id, status",
+    "preference.set": "show_mature_without_popup",
+    "moderation.action": "action_id, artifact_id, action, note "
+    "(+ discussion_id, comment_id for discussion actions)",
+}
+
+
+def dataset_card(rows: int, first: str, last: str, counts: dict[str, int]) -> str:
+    """The README.md of the exported dataset: `configs` front matter so `datasets`
+    finds the parquet file, and what every field means."""
+    types = "\n".join(
+        f"| `{t}` | {counts.get(t, 0)} | {_PAYLOAD_FIELDS.get(t, '')} |"
+        for t in sorted(set(EVENT_TYPES) | set(counts))
+    )
+    actions = ", ".join(f"`{a}`" for a in ARTIFACT_ACTIONS)
+    return f"""---
+pretty_name: Openness Safeguards event log
+configs:
+- config_name: default
+  data_files: events.parquet
+tags:
+- moderation
+- ethics
+- tabular
+---
+
+# Openness Safeguards event log
+
+Every change made in an Openness Safeguards app — flags (reports), discussions, tag
+proposals, gated-access requests, content preferences and moderator actions — as an
+append-only list of immutable events. Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC:
+{rows} events from {first} to {last}.
+
+The app puts into practice the safeguards described in the Hugging Face post
+[Ethics and Society Newsletter #3: Ethical Openness at Hugging Face](https://huggingface.co/blog/ethics-soc-3)
+(CC-BY-4.0).
+
+```python
+import json
+
+from datasets import load_dataset
+log = load_dataset("path/to/this/folder", split="train")
+df = log.to_pandas()
+df["payload"] = df["payload"].map(json.loads)
+```
+
+## Fields
+
+| field | type | meaning |
+|---|---|---|
+| `id` | string | unique event id |
+| `ts` | string | UTC time, ISO 8601 with microseconds and `Z`; string order is time order |
+| `actor` | string or null | username of who caused the event (null: not signed in / system) |
+| `type` | string | the event type, below |
+| `payload` | string | a JSON object whose fields depend on `type` |
+
+Rows are in log order: by `ts`, then `id`.
+
+## Event types
+
+| type | events | payload fields |
+|---|---|---|
+{types}
+
+Moderator actions on an artifact: {actions}. `restore` resets every safeguard to what
+the catalog says; `dismiss` closes the open reports without changing the artifact. Any
+other artifact action marks the open reports as actioned. Discussion actions:
+`lock_discussion`, `unlock_discussion`, `close_discussion`, `reopen_discussion`,
+`hide_comment`, `unhide_comment` (the note of `hide_comment` is the reason shown in place
+of the comment).
+
+## Personal information
+
+The log holds usernames and the free text people wrote (report context, comments,
+moderator notes), hidden comments included. Share it only as the app's deployers and
+its users would expect, and remove or pseudonymise usernames before publishing.
+"""

@@ -1,0 +1,794 @@
+"""Moderation tab: the prioritised report queue, one item's full context, actions on the
+artifact and its discussions, bulk dismissal, and the audit log with its CSV export.
+
+The tab is shown only to moderators, but hiding protects nothing: every handler names
+the caller with `current_user` and the domain functions of `safeguards.moderation`
+check rights again, so a raw HTTP call by anyone else is refused and records nothing.
+Loading (page load, persona switch) never raises for a non-moderator: it hides the tab
+and empties every output, so no moderation data stays in a page that lost the right.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from safeguards import moderation as mod
+from safeguards.categories import REASONS
+from safeguards.errors import PermissionDenied
+from safeguards.i18n import TRANSLATIONS, tr
+from safeguards.i18n_moderation import install
+from safeguards.permissions import User
+from safeguards.records import Discussion, Kind, ModerationAction
+from safeguards.service import MODERATION_ACTIONS, Safeguards
+from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
+from safeguards.textrules import LIMITS
+from safeguards.ui.common import (
+    I18N,
+    UiContext,
+    code_md,
+    current_user,
+    escape_md,
+    friendly_errors,
+    lang,
+    quote_md,
+)
+
+install(TRANSLATIONS)  # before any label below is created
+
+QUEUE_COLUMNS = (
+    "artifact",
+    "kind",
+    "score",
+    "reporters",
+    "reports",
+    "reasons",
+    "severity",
+    "waiting",
+    "answered",
+    "visibility",
+)
+PANEL_ACTIONS: tuple[str, ...] = ("dismiss", *(a for a in ARTIFACT_ACTIONS if a != "dismiss"))
+_EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-moderation-exports"
+
+
+def visible_for(
+    service: Safeguards,
+    persona: str | None,
+    request: gr.Request | None,
+    profile: gr.OAuthProfile | None = None,
+) -> bool:
+    """Whether the caller may see the tab (configuration decides, never the client)."""
+    return current_user(service, persona, request, profile).is_moderator
+
+
+@dataclass
+class ModerationTab:
+    """What the app shell wires: `demo.load(show, show_inputs, show_outputs)` sets the
+    tab's visibility on page load; everything else is wired by `build`."""
+
+    tab: gr.Tab
+    show: Callable[..., Any]
+    show_inputs: list[Any]
+    show_outputs: list[Any]
+    refresh: Callable[..., Any]  # refresh(persona, reasons, kinds, status, request, profile)
+    refresh_inputs: list[Any]
+    refresh_outputs: list[Any]
+
+
+def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
+    """Lay out the tab's contents inside `tab` (the caller's `with gr.Tab(...)`) and wire
+    its events. Call it inside that `with` block."""
+    service = ctx.service
+    with gr.Tabs():
+        with gr.Tab(I18N("mod.queue"), id="mod-queue"):
+            q = _queue_layout()
+        with gr.Tab(I18N("mod.audit"), id="mod-audit"):
+            a = _audit_layout()
+
+    queue_outputs = [q["table"], q["summary"], q["bulk_pick"]]
+    item_outputs = [
+        q["item_header"],
+        q["reports"],
+        q["origin"],
+        q["responses"],
+        q["history"],
+        q["action"],
+        q["discussion"],
+        q["comment"],
+        q["seen"],
+        q["item_box"],
+    ]
+    audit_outputs = [a["table"], a["download"], a["moderator"]]
+    filters = [q["reasons"], q["kinds"], q["status"]]
+
+    # -- loading ------------------------------------------------------------------------
+
+    def queue_updates(user: User, reasons, kinds, status, language: str) -> list[Any]:
+        items = mod.build_queue(
+            service, user, reasons=reasons or (), kinds=kinds or (), status=status or "open"
+        )
+        bulk = [
+            (f"{i.artifact_id} · {i.open_reports}", i.artifact_id) for i in items if i.open_reports
+        ]
+        return [
+            queue_table(items, language),
+            queue_summary(items, language),
+            gr.update(choices=bulk, value=[]),
+        ]
+
+    def audit_updates(user: User, language: str, **filters: str) -> list[Any]:
+        frame = mod.audit_log(service, user, **filters)
+        path = mod.export_audit_csv(service, user, _fresh_dir(), **filters)
+        moderators = [("—", ""), *((m, m) for m in mod.moderators_seen(service, user))]
+        return [
+            audit_table(frame, language),
+            gr.update(value=str(path), visible=True),
+            gr.update(choices=moderators),
+        ]
+
+    def empty_lists() -> list[Any]:
+        return [
+            pd.DataFrame(),
+            "",
+            gr.update(choices=[], value=[]),
+            pd.DataFrame(),
+            gr.update(value=None, visible=False),
+            gr.update(choices=[("—", "")], value=""),
+        ]
+
+    @friendly_errors
+    def lists(
+        persona: str,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        """The tab's visibility, the queue and the audit log; for anyone but a moderator
+        a hidden tab and empty outputs (never an error: this runs on every switch)."""
+        user = current_user(service, persona, request, profile)
+        if not user.is_moderator:
+            return [gr.Tab(visible=False), *empty_lists()]
+        language = lang(request)
+        try:
+            queue = queue_updates(user, reasons, kinds, status, language)
+            audit = audit_updates(user, language)
+        except PermissionDenied:
+            return [gr.Tab(visible=False), *empty_lists()]
+        return [gr.Tab(visible=True), *queue, *audit]
+
+    @friendly_errors
+    def load(
+        persona: str,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        """After a persona switch: the lists again, and the open item forgotten."""
+        return [*lists(persona, reasons, kinds, status, request, profile), *_item_cleared(), ""]
+
+    list_outputs = [tab, *queue_outputs, *audit_outputs]
+    load_inputs = [ctx.persona, *filters]
+    ctx.persona.change(
+        load, load_inputs, [*list_outputs, *item_outputs, q["notice"]], api_visibility="private"
+    )
+    tab.select(lists, load_inputs, list_outputs, api_visibility="private")
+
+    def show(persona: str, request: gr.Request, profile: gr.OAuthProfile | None = None):
+        return gr.Tab(visible=visible_for(service, persona, request, profile))
+
+    @friendly_errors
+    def refresh(
+        persona: str,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        return queue_updates(user, reasons, kinds, status, lang(request))
+
+    refresh_inputs = [ctx.persona, *filters]
+    gr.on(
+        [q["refresh"].click, q["reasons"].change, q["kinds"].change, q["status"].change],
+        refresh,
+        refresh_inputs,
+        queue_outputs,
+        api_visibility="private",
+    )
+
+    # -- one item -----------------------------------------------------------------------
+
+    def item_updates(user: User, artifact_id: str, language: str) -> list[Any]:
+        detail = mod.item_detail(service, user, _text(artifact_id))
+        discussions = [(discussion_choice(d, language), d.id) for d in detail.discussions]
+        first = discussions[0][1] if discussions else None
+        return [
+            item_header(detail, language),
+            reports_text(detail, language),
+            origin_text(detail, language),
+            responses_text(detail, language),
+            history_text(detail, language),
+            gr.update(
+                choices=[(tr(f"modaction.{n}", language), n) for n in detail.available_actions],
+                value=detail.available_actions[0] if detail.available_actions else None,
+            ),
+            gr.update(choices=discussions, value=first),
+            comment_choices(detail.discussions, first, language),
+            detail.seen_actions,
+            gr.update(visible=True),
+        ]
+
+    @friendly_errors
+    def open_item(
+        persona: str,
+        artifact_id: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        return [*item_updates(user, artifact_id, lang(request)), ""]
+
+    open_outputs = [*item_outputs, q["notice"]]
+    q["open"].click(open_item, [ctx.persona, q["item_id"]], open_outputs, api_visibility="private")
+    q["item_id"].submit(
+        open_item, [ctx.persona, q["item_id"]], open_outputs, api_visibility="private"
+    )
+    q["table"].select(pick_row, None, q["item_id"], api_visibility="private").then(
+        open_item, [ctx.persona, q["item_id"]], open_outputs, api_visibility="private"
+    )
+
+    @friendly_errors
+    def pick_discussion(
+        persona: str,
+        artifact_id: str,
+        discussion_id: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> Any:
+        user = current_user(service, persona, request, profile)
+        detail = mod.item_detail(service, user, _text(artifact_id))
+        return comment_choices(detail.discussions, discussion_id, lang(request))
+
+    q["discussion"].input(
+        pick_discussion,
+        [ctx.persona, q["item_id"], q["discussion"]],
+        q["comment"],
+        api_visibility="private",
+    )
+
+    # -- acting -------------------------------------------------------------------------
+
+    def after_action(
+        user: User,
+        artifact_id: str,
+        result: mod.ActResult,
+        filters_now: tuple,
+        language: str,
+    ) -> list[Any]:
+        gr.Info(tr("mod.done", language))
+        notice = action_notice(result, language)
+        return [
+            *item_updates(user, artifact_id, language),
+            notice,
+            "",
+            *queue_updates(user, *filters_now, language),
+        ]
+
+    act_outputs = [*item_outputs, q["notice"], q["note"], *queue_outputs]
+
+    @friendly_errors
+    def apply_action(
+        persona: str,
+        artifact_id: str,
+        action: str,
+        note: str,
+        seen: float,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        clean_id = _text(artifact_id)
+        result = mod.act(service, user, clean_id, action, note, seen or 0)
+        return after_action(user, clean_id, result, (reasons, kinds, status), lang(request))
+
+    q["apply"].click(
+        apply_action,
+        [ctx.persona, q["item_id"], q["action"], q["note"], q["seen"], *filters],
+        act_outputs,
+        api_visibility="private",
+    )
+
+    discussion_outputs = [*item_outputs, q["notice"], q["d_note"], *queue_outputs]
+
+    @friendly_errors
+    def apply_discussion_action(
+        persona: str,
+        artifact_id: str,
+        discussion_id: str,
+        comment_id: str,
+        action: str,
+        note: str,
+        seen: float,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        clean_id = _text(artifact_id)
+        needs_comment = action in ("hide_comment", "unhide_comment")
+        result = mod.act(
+            service,
+            user,
+            clean_id,
+            action,
+            note,
+            seen or 0,
+            discussion_id=discussion_id,
+            comment_id=comment_id if needs_comment else None,
+        )
+        return after_action(user, clean_id, result, (reasons, kinds, status), lang(request))
+
+    q["d_apply"].click(
+        apply_discussion_action,
+        [
+            ctx.persona,
+            q["item_id"],
+            q["discussion"],
+            q["comment"],
+            q["d_action"],
+            q["d_note"],
+            q["seen"],
+            *filters,
+        ],
+        discussion_outputs,
+        api_visibility="private",
+    )
+
+    @friendly_errors
+    def bulk_dismiss(
+        persona: str,
+        artifact_ids: list[str],
+        note: str,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        done = mod.bulk_dismiss(service, user, artifact_ids or [], note)
+        asked = artifact_ids if isinstance(artifact_ids, list) else [artifact_ids]
+        skipped = max(len(set(asked)) - len(done), 0)
+        gr.Info(tr("mod.bulk_done", language, count=len(done), skipped=skipped))
+        return ["", *queue_updates(user, reasons, kinds, status, language)]
+
+    q["bulk_apply"].click(
+        bulk_dismiss,
+        [ctx.persona, q["bulk_pick"], q["bulk_note"], *filters],
+        [q["bulk_note"], *queue_outputs],
+        api_visibility="private",
+    )
+
+    # -- audit log ----------------------------------------------------------------------
+
+    @friendly_errors
+    def filter_audit(
+        persona: str,
+        moderator: str,
+        action: str,
+        artifact: str,
+        since: str,
+        until: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        return audit_updates(
+            user,
+            lang(request),
+            moderator=moderator or "",
+            action=action or "",
+            artifact=artifact or "",
+            since=since or "",
+            until=until or "",
+        )
+
+    audit_inputs = [ctx.persona, a["moderator"], a["action"], a["artifact"], a["since"], a["until"]]
+    gr.on(
+        [a["apply"].click, a["artifact"].submit, a["since"].submit, a["until"].submit],
+        filter_audit,
+        audit_inputs,
+        audit_outputs,
+        api_visibility="private",
+    )
+
+    return ModerationTab(
+        tab=tab,
+        show=show,
+        show_inputs=[ctx.persona],
+        show_outputs=[tab],
+        refresh=refresh,
+        refresh_inputs=refresh_inputs,
+        refresh_outputs=queue_outputs,
+    )
+
+
+# -- layout ---------------------------------------------------------------------------
+
+
+def _queue_layout() -> dict[str, Any]:
+    c: dict[str, Any] = {}
+    with gr.Row():
+        c["reasons"] = gr.Dropdown(
+            choices=[(I18N(f"reason.{r.slug}"), r.slug) for r in REASONS],
+            multiselect=True,
+            label=I18N("mod.filter_reasons"),
+            elem_id="mod-reasons",
+        )
+        c["kinds"] = gr.CheckboxGroup(
+            choices=[(I18N(f"kind.{k.value}"), k.value) for k in Kind],
+            label=I18N("browse.kinds"),
+            elem_id="mod-kinds",
+        )
+        c["status"] = gr.Radio(
+            choices=[(I18N(f"mod.status_{s}"), s) for s in mod.QUEUE_STATUSES],
+            value="open",
+            label=I18N("mod.filter_status"),
+            elem_id="mod-status",
+        )
+        c["refresh"] = gr.Button(I18N("activity.refresh"), size="sm", scale=0)
+    with gr.Accordion(I18N("mod.score_title"), open=False):
+        gr.Markdown(I18N("mod.score_help"), elem_id="mod-score-help")
+    c["summary"] = gr.Markdown(elem_id="mod-summary")
+    c["table"] = gr.Dataframe(interactive=False, wrap=True, elem_id="mod-queue")
+    gr.Markdown(I18N("mod.pick_hint"))
+    with gr.Accordion(I18N("mod.bulk_title"), open=False):
+        c["bulk_pick"] = gr.Dropdown(
+            choices=[], multiselect=True, label=I18N("mod.bulk_pick"), elem_id="mod-bulk-pick"
+        )
+        c["bulk_note"] = gr.Textbox(
+            label=I18N("mod.note"), max_length=LIMITS["note"], elem_id="mod-bulk-note"
+        )
+        c["bulk_apply"] = gr.Button(
+            I18N("mod.bulk_apply"), variant="stop", elem_id="mod-bulk-apply"
+        )
+    gr.Markdown(f"### {I18N('mod.item')}")
+    with gr.Row(equal_height=True):
+        c["item_id"] = gr.Textbox(
+            label=I18N("browse.open_id"), max_length=200, elem_id="mod-item-id"
+        )
+        c["open"] = gr.Button(I18N("artifact.load"), scale=0, elem_id="mod-open")
+    c["seen"] = gr.State(0)  # actions on the item when it was shown: for the notice
+    c["notice"] = gr.Markdown(elem_id="mod-notice")
+    with gr.Column(visible=False) as item_box:
+        c["item_header"] = gr.Markdown(elem_id="mod-item-header")
+        with gr.Row():
+            with gr.Column(scale=3):
+                gr.Markdown(f"#### {I18N('mod.reports')}")
+                c["reports"] = gr.Markdown(elem_id="mod-item-reports")
+                gr.Markdown(f"#### {I18N('mod.responses')}")
+                c["responses"] = gr.Markdown(elem_id="mod-item-responses")
+            with gr.Column(scale=2):
+                gr.Markdown(f"#### {I18N('mod.origin')}")
+                c["origin"] = gr.Markdown(elem_id="mod-item-origin")
+        with gr.Accordion(I18N("mod.history"), open=True):
+            c["history"] = gr.Markdown(elem_id="mod-item-history")
+        gr.Markdown(f"#### {I18N('mod.act_title')}")
+        with gr.Row():
+            c["action"] = gr.Dropdown(
+                choices=[(I18N(f"modaction.{n}"), n) for n in PANEL_ACTIONS],
+                label=I18N("mod.action"),
+                elem_id="mod-action",
+            )
+            c["note"] = gr.Textbox(
+                label=I18N("mod.note"),
+                info=I18N("mod.note_help"),
+                max_length=LIMITS["note"],
+                lines=2,
+                scale=2,
+                elem_id="mod-note",
+            )
+        c["apply"] = gr.Button(I18N("mod.apply"), variant="primary", elem_id="mod-apply")
+        with gr.Accordion(I18N("mod.discussion_title"), open=False):
+            with gr.Row():
+                c["discussion"] = gr.Dropdown(
+                    choices=[], label=I18N("discuss.pick"), elem_id="mod-discussion"
+                )
+                c["comment"] = gr.Dropdown(
+                    choices=[], label=I18N("mod.comment"), elem_id="mod-comment"
+                )
+            c["d_action"] = gr.Radio(
+                choices=[(I18N(f"modaction.{n}"), n) for n in DISCUSSION_ACTIONS],
+                value="lock_discussion",
+                label=I18N("mod.action"),
+                elem_id="mod-d-action",
+            )
+            c["d_note"] = gr.Textbox(
+                label=I18N("mod.d_note"), max_length=LIMITS["note"], elem_id="mod-d-note"
+            )
+            c["d_apply"] = gr.Button(I18N("mod.apply"), elem_id="mod-d-apply")
+    c["item_box"] = item_box
+    return c
+
+
+def _audit_layout() -> dict[str, Any]:
+    c: dict[str, Any] = {}
+    with gr.Row():
+        c["moderator"] = gr.Dropdown(
+            choices=[("—", "")],
+            value="",
+            allow_custom_value=True,
+            label=I18N("mod.col_moderator"),
+            elem_id="audit-moderator",
+        )
+        c["action"] = gr.Dropdown(
+            choices=[("—", ""), *((I18N(f"modaction.{n}"), n) for n in MODERATION_ACTIONS)],
+            value="",
+            label=I18N("mod.action"),
+            elem_id="audit-action",
+        )
+        c["artifact"] = gr.Textbox(
+            label=I18N("col.artifact"), max_length=200, elem_id="audit-artifact"
+        )
+        c["since"] = gr.Textbox(
+            label=I18N("mod.since"), placeholder="YYYY-MM-DD", max_length=32, elem_id="audit-since"
+        )
+        c["until"] = gr.Textbox(
+            label=I18N("mod.until"), placeholder="YYYY-MM-DD", max_length=32, elem_id="audit-until"
+        )
+    with gr.Row():
+        c["apply"] = gr.Button(I18N("mod.filter"), variant="primary", elem_id="audit-apply")
+        c["download"] = gr.DownloadButton(
+            I18N("mod.export_csv"), visible=False, elem_id="audit-download"
+        )
+    c["table"] = gr.Dataframe(interactive=False, wrap=True, elem_id="audit-log")
+    return c
+
+
+def _item_cleared() -> list[Any]:
+    """Item outputs emptied (same order as the item outputs)."""
+    return [
+        "",
+        "",
+        "",
+        "",
+        "",
+        gr.update(choices=[], value=None),
+        gr.update(choices=[], value=None),
+        gr.update(choices=[], value=None),
+        0,
+        gr.update(visible=False),
+    ]
+
+
+def _fresh_dir() -> Path:
+    """A new folder for one CSV export; folders older than an hour are removed (Gradio
+    has copied the file into its own cache by then)."""
+    _EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - 3600
+    for old in _EXPORT_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old)
+    return Path(tempfile.mkdtemp(dir=_EXPORT_DIR))
+
+
+def _text(value: object) -> str:
+    """A text input as the server accepts it (anything else a client sends is empty)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def pick_row(event: gr.SelectData) -> str:
+    row = event.row_value or []
+    return str(row[0]) if row else ""
+
+
+# -- text and tables (user text always escaped) ---------------------------------------
+
+
+def _when(ts: str) -> str:
+    return ts[:16].replace("T", " ")
+
+
+def _hours(hours: float, language: str) -> str:
+    if hours < 48:
+        return tr("mod.hours", language, n=f"{hours:.0f}")
+    return tr("mod.days", language, n=f"{hours / 24:.0f}")
+
+
+def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
+    columns = [tr(f"mod.col_{c}", language) for c in QUEUE_COLUMNS]
+    yes, no = tr("artifact.yes", language), tr("artifact.no", language)
+    rows = [
+        [
+            i.artifact_id,
+            tr(f"kind.{i.kind}", language),
+            i.score,
+            i.reporters,
+            i.reports,
+            ", ".join(tr(f"reason.{r}", language) for r in i.reasons),
+            i.severity,
+            _hours(i.age_hours, language),
+            yes if i.owner_answered else no,
+            tr(f"badge.{i.visibility}", language),
+        ]
+        for i in items
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def queue_summary(items: list[mod.QueueItem], language: str) -> str:
+    if not items:
+        return tr("mod.queue_empty", language)
+    oldest = max(i.age_hours for i in items)
+    return tr(
+        "mod.queue_summary",
+        language,
+        items=len(items),
+        reports=sum(i.reports for i in items),
+        oldest=_hours(oldest, language),
+    )
+
+
+def item_header(detail: mod.ItemDetail, language: str) -> str:
+    a = detail.artifact
+    guard = detail.safeguard
+    yes, no = tr("artifact.yes", language), tr("artifact.no", language)
+    state = [
+        f"{tr('artifact.visibility', language)}: "
+        + tr(f"badge.{guard.visibility().value}", language),
+        f"{tr('artifact.gated', language)}: {yes if detail.gated else no}",
+        f"{tr('artifact.content_warning', language)}: {yes if detail.content_warning else no}",
+    ]
+    if guard.private_requested:
+        state.append(tr("mod.private_requested", language))
+    lines = [
+        f"### {escape_md(a.id)}",
+        f"*{tr(f'kind.{a.kind.value}', language)}* · " + " · ".join(state),
+    ]
+    item = detail.queue_item
+    if item is not None:
+        parts = " · ".join(f"{tr(f'mod.part_{k}', language)} {v:+g}" for k, v in item.parts.items())
+        lines.append(f"\n**{tr('mod.col_score', language)}: {item.score:g}** ({parts})")
+    else:
+        lines.append(f"\n*{tr('mod.no_open_reports', language)}*")
+    return "\n".join(lines)
+
+
+def reports_text(detail: mod.ItemDetail, language: str) -> str:
+    if not detail.reports:
+        return f"*{tr('mod.none', language)}*"
+    parts = []
+    for r in reversed(detail.reports):
+        status = tr(f"status.{r.status.value}", language)
+        head = (
+            f"**{escape_md(tr(f'reason.{r.reason}', language))}** · {escape_md(r.reporter)} · "
+            f"{_when(r.ts)} · {status} · {code_md(r.id)}"
+        )
+        body = [quote_md(r.context)]
+        body += [quote_md(extra) for extra in r.additions]
+        if r.target_discussion_id:
+            target = next((d for d in detail.discussions if d.id == r.target_discussion_id), None)
+            title = target.title if target else r.target_discussion_id
+            body.insert(0, f"{tr('mod.flagged_discussion', language)}: {escape_md(title)}")
+        if r.resolution_note:
+            body.append(f"*{tr('col.outcome', language)}:* {escape_md(r.resolution_note)}")
+        parts.append(head + "\n\n" + "\n\n".join(body))
+    return "\n\n---\n\n".join(parts)
+
+
+def origin_text(detail: mod.ItemDetail, language: str) -> str:
+    a = detail.artifact
+    lines = [
+        f"**{tr('artifact.author', language)}:** {escape_md(a.author)}  ",
+        f"**{tr('artifact.created', language)}:** {a.created} · "
+        f"{tr('col.updated', language)} {a.updated}  ",
+        f"**{tr('artifact.license', language)}:** {code_md(a.license)}  ",
+        f"**{tr('mod.usage', language)}:** ⬇ {a.downloads:,} · ♥ {a.likes:,} · "
+        f"{tr('col.trending', language)} {a.trending:g}  ",
+        f"**{tr('artifact.paper', language)}:** {escape_md(a.paper) if a.paper else '—'}  ",
+        f"**{tr('artifact.tags', language)}:** "
+        + (" ".join(code_md(t) for t in detail.tags) or "—"),
+        "",
+        escape_md(a.summary),
+    ]
+    sections = []
+    for key in ("intended_uses", "out_of_scope", "bias_risks"):
+        body = detail.card.sections.get(key)
+        text = escape_md(body[:600] + ("…" if len(body) > 600 else "")) if body else None
+        missing = f"*{tr('section.missing', language)}*"
+        sections.append(f"**{tr(f'section.{key}', language)}**  \n{text or missing}")
+    return "\n".join(lines) + "\n\n" + "\n\n".join(sections)
+
+
+def responses_text(detail: mod.ItemDetail, language: str) -> str:
+    if not detail.owner_responses:
+        return f"*{tr('mod.no_responses', language)}*"
+    return "\n\n".join(
+        f"{code_md(r.report_id)} · {_when(r.comment.ts)}\n\n{quote_md(r.comment.text)}"
+        for r in detail.owner_responses
+    )
+
+
+def history_text(detail: mod.ItemDetail, language: str) -> str:
+    if not detail.history:
+        return f"*{tr('mod.none', language)}*"
+    lines = []
+    for e in reversed(detail.history):
+        if e.kind == "report":
+            what = f"🚩 {escape_md(tr(f'reason.{e.what}', language))}"
+        else:
+            what = f"🛡️ **{escape_md(tr(f'modaction.{e.what}', language))}**"
+        text = e.text if len(e.text) <= 200 else e.text[:200] + "…"
+        lines.append(f"- {_when(e.ts)} · {what} · {escape_md(e.actor)} — {escape_md(text)}")
+    return "\n".join(lines)
+
+
+def discussion_choice(discussion: Discussion, language: str) -> str:
+    icon = {"report": "🚩", "proposal": "🏷️"}.get(discussion.kind.value, "💬")
+    status = tr(f"status.{discussion.status.value}", language)
+    return f"{icon} {discussion.title[:80]} · {status} · {discussion.id}"
+
+
+def comment_choices(discussions: list[Discussion], discussion_id: str | None, language: str):
+    found = next((d for d in discussions if d.id == discussion_id), None)
+    comments = found.comments if found else []
+    hidden = tr("mod.hidden_mark", language)
+    choices = [
+        (
+            f"{'[' + hidden + '] ' if c.hidden else ''}{c.author}: "
+            f"{c.text[:70].replace(chr(10), ' ')}",
+            c.id,
+        )
+        for c in comments
+        if not c.moderation
+    ]
+    return gr.update(choices=choices, value=choices[-1][1] if choices else None)
+
+
+def action_notice(result: mod.ActResult, language: str) -> str:
+    """Say what others did on the item since the moderator opened it, so a concurrent
+    decision is seen rather than silently overwritten."""
+    visibility = tr(f"badge.{result.safeguard.visibility().value}", language)
+    text = tr("mod.state_now", language, visibility=visibility)
+    if not result.others:
+        return text
+    lines = [f"> ⚠️ **{tr('mod.others_acted', language)}**"]
+    lines += [f"> - {_action_line(a, language)}" for a in result.others]
+    return text + "\n\n" + "\n".join(lines)
+
+
+def _action_line(action: ModerationAction, language: str) -> str:
+    name = tr(f"modaction.{action.action}", language)
+    return f"{_when(action.ts)} · {escape_md(action.moderator)} · **{escape_md(name)}** — " + (
+        escape_md(action.note)
+    )
+
+
+def audit_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    shown = frame.copy()
+    shown["action"] = [tr(f"modaction.{a}", language) for a in shown["action"]]
+    shown["ts"] = [_when(t) for t in shown["ts"]]
+    shown = shown.drop(columns=["action_id"])
+    return shown.rename(columns={c: tr(f"mod.col_{c}", language) for c in shown.columns})

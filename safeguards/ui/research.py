@@ -1,0 +1,184 @@
+"""Research tab: reports over time by reason, kind and category, response times, and for
+moderators the most-reported artifacts and a one-click export of the whole log.
+
+Who sees what is decided in `safeguards.research` (aggregates for everyone; artifact
+names and the raw log for moderators); this tab only mirrors it, and the export and the
+named list are recomputed through the domain functions, which check rights again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from safeguards import research
+from safeguards.errors import Conflict
+from safeguards.i18n import TRANSLATIONS, tr
+from safeguards.i18n_moderation import install
+from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang
+
+install(TRANSLATIONS)  # before any label below is created
+
+_EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-research-exports"
+
+
+@dataclass
+class ResearchTab:
+    """What the app shell wires: `load` on page load (or leave it to the tab's select
+    event, already wired, to keep page loads light)."""
+
+    load: Any
+    load_inputs: list[Any]
+    load_outputs: list[Any]
+
+
+def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
+    """Lay out the tab's contents (inside the caller's `with gr.Tab(...)`) and wire them.
+    With `tab`, the data loads when the tab is selected."""
+    service = ctx.service
+    gr.Markdown(I18N("research.intro"))
+    with gr.Row():
+        freq = gr.Radio(
+            choices=[(I18N(f"research.freq_{f}"), f) for f in research.FREQUENCIES],
+            value="W",
+            label=I18N("research.period"),
+            elem_id="research-freq",
+        )
+        refresh_button = gr.Button(I18N("activity.refresh"), size="sm", scale=0)
+    plots = {}
+    with gr.Row():
+        for by in research.GROUPINGS:
+            plots[by] = gr.LinePlot(
+                x="period",
+                y="reports",
+                color="group",
+                y_lim=[0, None],
+                title=I18N(f"research.by_{by}"),
+                x_title=I18N("research.period"),
+                y_title=I18N("research.reports"),
+                color_title=I18N(f"research.group_{by}"),
+                height=300,
+                elem_id=f"research-by-{by}",
+            )
+    gr.Markdown(f"### {I18N('research.times')}")
+    times = gr.Markdown(elem_id="research-times")
+    gr.Markdown(f"### {I18N('research.most')}")
+    most_note = gr.Markdown(elem_id="research-most-note")
+    most = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="research-most")
+    with gr.Column(visible=False) as export_box:
+        gr.Markdown(f"### {I18N('research.export')}")
+        gr.Markdown(I18N("research.export_help"))
+        download = gr.DownloadButton(
+            I18N("research.export_button"), variant="primary", elem_id="research-export"
+        )
+
+    outputs = [*plots.values(), times, most_note, most, export_box, download]
+
+    @friendly_errors
+    def load(
+        persona: str,
+        period: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        code = period or "W"
+        charts = [
+            chart_frame(research.reports_over_time(service, user, by, code), by, code, language)
+            for by in research.GROUPINGS
+        ]
+        timing = times_text(research.response_times(service, user), language)
+        if not user.is_moderator:
+            hidden = gr.update(visible=False)
+            note = tr("research.most_moderators", language)
+            return [*charts, timing, note, gr.update(value=None, visible=False), hidden, hidden]
+        table = most_table(research.most_reported(service, user), language)
+        try:
+            archive = research.export_zip(service, user, _fresh_dir())
+            export = gr.update(value=str(archive), visible=True, interactive=True)
+        except Conflict:  # an empty log: nothing to download yet
+            export = gr.update(value=None, visible=True, interactive=False)
+        shown = gr.update(value=table, visible=True)
+        return [*charts, timing, "", shown, gr.update(visible=True), export]
+
+    inputs = [ctx.persona, freq]
+    gr.on(
+        [refresh_button.click, freq.change, ctx.persona.change],
+        load,
+        inputs,
+        outputs,
+        api_visibility="private",
+    )
+    if tab is not None:
+        tab.select(load, inputs, outputs, api_visibility="private")
+    return ResearchTab(load=load, load_inputs=inputs, load_outputs=outputs)
+
+
+def _fresh_dir() -> Path:
+    """A folder for one export; those older than an hour go (Gradio copied the file)."""
+    _EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - 3600
+    for old in _EXPORT_DIR.iterdir():
+        with contextlib.suppress(OSError):
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old)
+    return Path(tempfile.mkdtemp(dir=_EXPORT_DIR))
+
+
+def _group_label(by: str, group: str, language: str) -> str:
+    if by == "reason":
+        return tr(f"reason.{group}", language)
+    if by == "kind":
+        return tr(f"kind.{group}", language)
+    if group == research.UNCATEGORISED:
+        return tr("research.uncategorised", language)
+    return tr(f"category.{group}", language)
+
+
+def chart_frame(frame: pd.DataFrame, by: str, freq: str, language: str) -> pd.DataFrame:
+    """Groups translated; with a single period, the one before it added at zero, since a
+    line needs two points to be drawn."""
+    shown = frame.copy()
+    shown["group"] = [_group_label(by, g, language) for g in shown["group"]]
+    periods = shown["period"].unique()
+    if len(periods) == 1:
+        before = (pd.Period(periods[0], freq=freq) - 1).start_time
+        zeros = pd.DataFrame(
+            {"period": before, "group": shown["group"].unique(), "reports": 0}
+        ).astype(shown.dtypes.to_dict())
+        shown = pd.concat([zeros, shown], ignore_index=True)
+    return shown
+
+
+def times_text(stats: dict, language: str) -> str:
+    def cell(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}"
+
+    names = ("answered", "waiting", "median", "p90")
+    header = "| | " + " | ".join(tr(f"research.{n}", language) for n in names) + " |"
+    header += "\n|---|---|---|---|---|"
+    rows = [
+        f"| {tr(f'research.{key}', language)} | {s['count']} | {s['pending']} | "
+        f"{cell(s['median_hours'])} | {cell(s['p90_hours'])} |"
+        for key in ("owner_response", "moderator_action")
+        for s in [stats[key]]
+    ]
+    total = tr("research.total_reports", language, n=stats["reports"])
+    return f"{total}\n\n{header}\n" + "\n".join(rows)
+
+
+def most_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    shown = frame.copy()
+    shown["kind"] = [tr(f"kind.{k}", language) for k in shown["kind"]]
+    shown["top_reason"] = [tr(f"reason.{r}", language) for r in shown["top_reason"]]
+    shown["last_report"] = [t[:16].replace("T", " ") for t in shown["last_report"]]
+    return shown.rename(columns={c: tr(f"research.col_{c}", language) for c in shown.columns})
