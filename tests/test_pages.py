@@ -477,3 +477,44 @@ def test_tabs_in_both_languages(app: RunningApp, chromium: Browser, locale: str)
     # The English page shows no Chinese UI text (the credit line is English too).
     assert has_cjk == (language == "zh-CN")
     context.close()
+
+
+TRIAGED = "demo-studio/carbon-receipt"  # a plain, ungated artifact no other walk touches
+
+
+def test_moderator_triages_a_report_and_gates_the_artifact(
+    app: RunningApp, chromium: Browser
+) -> None:
+    """The member's report appears in the moderator's queue; gating it sends the member to
+    the access form; the moderator's note reaches the report discussion."""
+    context = new_context(chromium)
+    page = open_app(context, app.url)
+    choose_persona(page, "member")
+    expect(page.get_by_role("tab", name="Moderation", exact=True)).to_have_count(0)
+    open_by_id(page, TRIAGED)
+    go_to_tab(page, "Flag this artifact")
+    page.locator("#flag-reason input").click()
+    page.get_by_role("option", name="Harassment, bullying or threats", exact=True).click()
+    page.locator("#flag-context textarea").fill("Its demo outputs insult named classmates.")
+    page.locator("#flag-submit").click()
+    toast(page, re.compile(r"Report R-[0-9a-f]+ filed"))
+
+    choose_persona(page, "moderator")
+    go_to_tab(page, "Moderation")
+    expect(page.locator("#mod-queue")).to_contain_text(TRIAGED)
+    page.locator("#mod-item-id textarea").fill(TRIAGED)
+    page.locator("#mod-open").click()
+    expect(page.locator("#mod-item-reports")).to_contain_text("insult named classmates")
+    page.locator("#mod-action input").click()
+    page.get_by_role("option", name=re.compile(r"^Gate", re.I)).first.click()
+    page.locator("#mod-note textarea").fill("Gated while the owner reviews the outputs.")
+    page.locator("#mod-apply").click()
+    expect(page.locator("#mod-item-history")).to_contain_text("Gated while the owner reviews")
+
+    choose_persona(page, "member")
+    open_by_id(page, TRIAGED)
+    expect(page.locator("#gate-box")).to_be_visible()
+    expect(page.locator("#card-box")).to_be_hidden()
+    go_to_tab(page, "Discussions")
+    expect(page.locator("#thread")).to_contain_text("Gated while the owner reviews the outputs.")
+    context.close()

@@ -25,8 +25,7 @@ import pandas as pd
 from safeguards import moderation as mod
 from safeguards.categories import REASONS
 from safeguards.errors import PermissionDenied
-from safeguards.i18n import TRANSLATIONS, tr
-from safeguards.i18n_moderation import install
+from safeguards.i18n import tr
 from safeguards.permissions import User
 from safeguards.records import Discussion, Kind, ModerationAction
 from safeguards.service import MODERATION_ACTIONS, Safeguards
@@ -43,8 +42,6 @@ from safeguards.ui.common import (
     quote_md,
 )
 
-install(TRANSLATIONS)  # before any label below is created
-
 QUEUE_COLUMNS = (
     "artifact",
     "kind",
@@ -59,6 +56,26 @@ QUEUE_COLUMNS = (
 )
 PANEL_ACTIONS: tuple[str, ...] = ("dismiss", *(a for a in ARTIFACT_ACTIONS if a != "dismiss"))
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-moderation-exports"
+
+
+def sync_text(service: Safeguards, language: str) -> str:
+    """Where the log is kept and, with a Hub dataset, how the sync is doing."""
+    sync = service.hub_sync
+    if sync is None:
+        return tr("sync.local", language, folder=escape_md(str(service.settings.state_dir)))
+    status = sync.status()
+    never = tr("sync.never", language)
+    text = tr(
+        "sync.hub",
+        language,
+        repo=escape_md(status.repo_id),
+        last_push=status.last_push.strftime("%Y-%m-%d %H:%M:%S UTC") if status.last_push else never,
+        pending=status.pending_files,
+        pending_bytes=status.pending_bytes,
+    )
+    if status.last_error:
+        text += "  \n" + tr("sync.error", language, error=escape_md(status.last_error))
+    return text
 
 
 def visible_for(
@@ -89,6 +106,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
     """Lay out the tab's contents inside `tab` (the caller's `with gr.Tab(...)`) and wire
     its events. Call it inside that `with` block."""
     service = ctx.service
+    sync = gr.Markdown(elem_id="mod-sync")
     with gr.Tabs():
         with gr.Tab(I18N("mod.queue"), id="mod-queue"):
             q = _queue_layout()
@@ -159,14 +177,14 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         a hidden tab and empty outputs (never an error: this runs on every switch)."""
         user = current_user(service, persona, request, profile)
         if not user.is_moderator:
-            return [gr.Tab(visible=False), *empty_lists()]
+            return [gr.Tab(visible=False), "", *empty_lists()]
         language = lang(request)
         try:
             queue = queue_updates(user, reasons, kinds, status, language)
             audit = audit_updates(user, language)
         except PermissionDenied:
-            return [gr.Tab(visible=False), *empty_lists()]
-        return [gr.Tab(visible=True), *queue, *audit]
+            return [gr.Tab(visible=False), "", *empty_lists()]
+        return [gr.Tab(visible=True), sync_text(service, language), *queue, *audit]
 
     @friendly_errors
     def load(
@@ -180,7 +198,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         """After a persona switch: the lists again, and the open item forgotten."""
         return [*lists(persona, reasons, kinds, status, request, profile), *_item_cleared(), ""]
 
-    list_outputs = [tab, *queue_outputs, *audit_outputs]
+    list_outputs = [tab, sync, *queue_outputs, *audit_outputs]
     load_inputs = [ctx.persona, *filters]
     ctx.persona.change(
         load, load_inputs, [*list_outputs, *item_outputs, q["notice"]], api_visibility="private"

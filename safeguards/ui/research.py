@@ -21,11 +21,8 @@ import pandas as pd
 
 from safeguards import research
 from safeguards.errors import Conflict
-from safeguards.i18n import TRANSLATIONS, tr
-from safeguards.i18n_moderation import install
+from safeguards.i18n import tr
 from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang
-
-install(TRANSLATIONS)  # before any label below is created
 
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-research-exports"
 
