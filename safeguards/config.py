@@ -42,10 +42,13 @@ class Settings:
         accounts = env.get("SAFEGUARDS_ACCOUNTS") or None
         # A Space with `hf_oauth: true` gets OAUTH_CLIENT_ID injected.
         oauth = bool(env.get("OAUTH_CLIENT_ID")) and bool(env.get("SPACE_ID"))
-        demo_flag = env.get("SAFEGUARDS_DEMO", "").strip()
-        demo = demo_flag == "1" if demo_flag in ("0", "1") else not accounts and not oauth
         moderators = {m.strip() for m in env.get("SAFEGUARDS_MODERATORS", "").split(",")}
         moderators.discard("")
+        demo_flag = env.get("SAFEGUARDS_DEMO", "").strip()
+        if demo_flag in ("0", "1"):
+            demo = demo_flag == "1"
+        else:  # a laptop with no sign-in, or a fresh Space nobody can moderate yet
+            demo = (not accounts and not oauth) or (oauth and not moderators)
         if demo:
             moderators.add(DEMO_PERSONAS["moderator"] or "")
         return cls(

@@ -21,6 +21,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Demo mode: pick a persona to try each role. Nothing here signs you in for real.",
         "演示模式：选择一个角色来体验各项权限。这里不会真正登录。",
     ),
+    "demo.banner_space": (
+        "Demo mode: no moderators are configured (set SAFEGUARDS_MODERATORS), so anyone can try every role with the personas.",
+        "演示模式：尚未配置版主（请设置 SAFEGUARDS_MODERATORS），因此任何人都可以通过角色切换体验所有权限。",
+    ),
     "demo.persona": ("Acting as", "当前身份"),
     "persona.visitor": ("Visitor (not signed in)", "访客（未登录）"),
     "persona.member": ("Community member", "社区成员"),

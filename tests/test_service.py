@@ -788,3 +788,20 @@ def test_write_failure_is_reported_and_nothing_kept(
     contexts = sorted(r.context for r in restarted.my_reports(restarted.user("alice")))
     assert contexts == ["after", "kept"]
     assert len(list_files(settings.state_dir)) == 2
+
+
+@pytest.mark.parametrize(
+    ("env", "demo", "oauth"),
+    [
+        ({}, True, False),  # a laptop: personas
+        ({"SAFEGUARDS_ACCOUNTS": "accounts.txt"}, False, False),
+        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x"}, True, True),  # a Space nobody moderates
+        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x", "SAFEGUARDS_MODERATORS": "ana"}, False, True),
+        ({"SAFEGUARDS_DEMO": "0"}, False, False),
+        ({"SAFEGUARDS_ACCOUNTS": "accounts.txt", "SAFEGUARDS_DEMO": "1"}, True, False),
+    ],
+)
+def test_demo_mode_follows_the_contract(env: dict[str, str], demo: bool, oauth: bool) -> None:
+    settings = Settings.from_env(env)
+    assert (settings.demo, settings.oauth) == (demo, oauth)
+    assert ("demo-moderator" in settings.moderators) == demo

@@ -22,7 +22,8 @@ def build_app(service: Safeguards) -> gr.Blocks:
         gr.Markdown(I18N("app.tagline"))
         with gr.Row():
             if settings.demo:
-                gr.Markdown(I18N("demo.banner"), elem_id="demo-banner")
+                banner = "demo.banner_space" if settings.oauth else "demo.banner"
+                gr.Markdown(I18N(banner), elem_id="demo-banner")
                 persona = gr.Dropdown(
                     choices=[(I18N(f"persona.{p}"), p) for p in DEMO_PERSONAS],
                     value="visitor",

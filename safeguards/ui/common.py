@@ -45,12 +45,12 @@ def current_user(
     """The caller, as the server knows it. Never taken from an argument the client sets,
     except the demo persona, which exists only in demo mode."""
     settings = service.settings
+    if settings.demo:
+        return service.user(DEMO_PERSONAS.get(persona or "visitor"))
     if settings.oauth:
         return service.user(profile.username if profile is not None else None)
     if settings.accounts_file is not None:
         return service.user(getattr(request, "username", None))
-    if settings.demo:
-        return service.user(DEMO_PERSONAS.get(persona or "visitor"))
     return service.user(None)
 
 
