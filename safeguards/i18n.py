@@ -413,6 +413,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
         'A zip of a dataset folder: events.parquet (one row per event) and a README.md dataset card. Unzip it and load it with `datasets.load_dataset(folder, split="train")`. It holds usernames and report texts: share it with care.',
         '一个数据集文件夹的压缩包：events.parquet（每个事件一行）和 README.md 数据集卡片。解压后可用 `datasets.load_dataset(文件夹, split="train")` 加载。其中包含用户名和举报内容，请谨慎分享。',
     ),
+    "research.export_prepare": ("Prepare the export", "准备导出"),
+    "research.export_progress": ("Writing the dataset…", "正在写入数据集…"),
+    "research.export_ready": ("The export is ready to download.", "导出已就绪，可以下载。"),
     "research.export_button": ("Download the log as a dataset (zip)", "下载日志数据集（zip）"),
 }
 

@@ -30,6 +30,8 @@ from browser import (
 )
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from safeguards.i18n import tr
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed"),
@@ -45,7 +47,7 @@ GATED_CARD = ("Accessibility research", "Identifying or tracking people")
 HOSTILE_TARGET = "demo-lab/tiny-sentiment-probe"  # walk 5
 BROWSER_KEY = "openness-safeguards-show-mature"  # gr.BrowserState storage_key
 SHOWN = "bigscience/bloom"  # screenshots: a plain card
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+SCREENSHOTS = REPO / "docs" / "screenshots"  # shown in the README
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -440,45 +442,6 @@ UI_TEXT = {
 }
 
 
-@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_tabs_in_both_languages(app: RunningApp, chromium: Browser, locale: str) -> None:
-    language = lang_of(locale)
-    other = "en" if language == "zh-CN" else "zh-CN"
-    tabs = TAB_NAMES[language]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = new_context(chromium, locale=locale)
-    page = open_app(context, app.url)
-    choose_persona(page, "member", language)
-
-    for name in ("browse", "artifact", "activity"):
-        expect(page.get_by_role("tab", name=tabs[name], exact=True)).to_be_visible()
-        assert page.get_by_role("tab", name=TAB_NAMES[other][name], exact=True).count() == 0
-    expect(page.locator("#browse-summary")).to_contain_text(
-        "artifacts" if language == "en" else "个制品"
-    )
-    for text in UI_TEXT[language]["browse"]:
-        expect(page.locator("body")).to_contain_text(text)
-    page.screenshot(path=SCREENSHOTS / f"browse-{language}.png", full_page=True)
-
-    open_by_id(page, SHOWN, tab=tabs["artifact"])
-    expect(page.locator("#card-sections")).to_be_visible()
-    for text in UI_TEXT[language]["artifact"]:
-        expect(page.locator("body")).to_contain_text(text)
-    page.screenshot(path=SCREENSHOTS / f"artifact-{language}.png", full_page=True)
-
-    go_to_tab(page, tabs["activity"])
-    for text in UI_TEXT[language]["activity"]:
-        expect(page.locator("body")).to_contain_text(text)
-    expect(page.locator("#pref-show-mature")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / f"activity-{language}.png", full_page=True)
-
-    body = page.locator("body").inner_text()
-    has_cjk = re.search(r"[\u4e00-\u9fff]", body) is not None
-    # The English page shows no Chinese UI text (the credit line is English too).
-    assert has_cjk == (language == "zh-CN")
-    context.close()
-
-
 TRIAGED = "demo-studio/carbon-receipt"  # a plain, ungated artifact no other walk touches
 
 
@@ -517,4 +480,49 @@ def test_moderator_triages_a_report_and_gates_the_artifact(
     expect(page.locator("#card-box")).to_be_hidden()
     go_to_tab(page, "Discussions")
     expect(page.locator("#thread")).to_contain_text("Gated while the owner reviews the outputs.")
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_tabs_in_both_languages(app: RunningApp, chromium: Browser, locale: str) -> None:
+    language = lang_of(locale)
+    other = "en" if language == "zh-CN" else "zh-CN"
+    tabs = TAB_NAMES[language]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = new_context(chromium, locale=locale)
+    page = open_app(context, app.url)
+    choose_persona(page, "member", language)
+
+    for name in ("browse", "artifact", "activity"):
+        expect(page.get_by_role("tab", name=tabs[name], exact=True)).to_be_visible()
+        assert page.get_by_role("tab", name=TAB_NAMES[other][name], exact=True).count() == 0
+    expect(page.locator("#browse-summary")).to_contain_text(
+        "artifacts" if language == "en" else "个制品"
+    )
+    for text in UI_TEXT[language]["browse"]:
+        expect(page.locator("body")).to_contain_text(text)
+    page.screenshot(path=SCREENSHOTS / f"browse-{language}.png", full_page=True)
+
+    open_by_id(page, SHOWN, tab=tabs["artifact"])
+    expect(page.locator("#card-sections")).to_be_visible()
+    for text in UI_TEXT[language]["artifact"]:
+        expect(page.locator("body")).to_contain_text(text)
+    page.screenshot(path=SCREENSHOTS / f"artifact-{language}.png", full_page=True)
+
+    go_to_tab(page, tabs["activity"])
+    for text in UI_TEXT[language]["activity"]:
+        expect(page.locator("body")).to_contain_text(text)
+    expect(page.locator("#pref-show-mature")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / f"activity-{language}.png", full_page=True)
+
+    body = page.locator("body").inner_text()
+    has_cjk = re.search(r"[\u4e00-\u9fff]", body) is not None
+    # The English page shows no Chinese UI text (the credit line is English too).
+    assert has_cjk == (language == "zh-CN")
+
+    choose_persona(page, "moderator", language)
+    for name in ("moderation", "research"):
+        go_to_tab(page, tr(f"tab.{name}", language))
+        page.wait_for_timeout(1500)  # charts and tables fill in after the tab opens
+        page.screenshot(path=SCREENSHOTS / f"{name}-{language}.png", full_page=True)
     context.close()

@@ -20,7 +20,6 @@ import gradio as gr
 import pandas as pd
 
 from safeguards import research
-from safeguards.errors import Conflict
 from safeguards.i18n import tr
 from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang
 
@@ -73,8 +72,12 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
     with gr.Column(visible=False) as export_box:
         gr.Markdown(f"### {I18N('research.export')}")
         gr.Markdown(I18N("research.export_help"))
+        prepare = gr.Button(I18N("research.export_prepare"), elem_id="research-prepare")
         download = gr.DownloadButton(
-            I18N("research.export_button"), variant="primary", elem_id="research-export"
+            I18N("research.export_button"),
+            variant="primary",
+            visible=False,
+            elem_id="research-export",
         )
 
     outputs = [*plots.values(), times, most_note, most, export_box, download]
@@ -99,13 +102,25 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
             note = tr("research.most_moderators", language)
             return [*charts, timing, note, gr.update(value=None, visible=False), hidden, hidden]
         table = most_table(research.most_reported(service, user), language)
-        try:
-            archive = research.export_zip(service, user, _fresh_dir())
-            export = gr.update(value=str(archive), visible=True, interactive=True)
-        except Conflict:  # an empty log: nothing to download yet
-            export = gr.update(value=None, visible=True, interactive=False)
         shown = gr.update(value=table, visible=True)
-        return [*charts, timing, "", shown, gr.update(visible=True), export]
+        # The archive is built on request (Prepare), not on every visit to the tab.
+        return [*charts, timing, "", shown, gr.update(visible=True), gr.update(visible=False)]
+
+    @friendly_errors
+    def export(
+        persona: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's injection marker
+    ) -> Any:
+        user = current_user(service, persona, request, profile)
+        progress(0.1, desc=tr("research.export_progress", lang(request)))
+        archive = research.export_zip(service, user, _fresh_dir())
+        progress(1.0)
+        gr.Info(tr("research.export_ready", lang(request)))
+        return gr.update(value=str(archive), visible=True)
+
+    prepare.click(export, [ctx.persona], download, api_visibility="private")
 
     inputs = [ctx.persona, freq]
     gr.on(
@@ -141,9 +156,11 @@ def _group_label(by: str, group: str, language: str) -> str:
     return tr(f"category.{group}", language)
 
 
-def chart_frame(frame: pd.DataFrame, by: str, freq: str, language: str) -> pd.DataFrame:
+def chart_frame(frame: pd.DataFrame, by: str, freq: str, language: str) -> pd.DataFrame | None:
     """Groups translated; with a single period, the one before it added at zero, since a
     line needs two points to be drawn."""
+    if frame.empty:
+        return None  # an empty chart, not a legend of -Infinity
     shown = frame.copy()
     shown["group"] = [_group_label(by, g, language) for g in shown["group"]]
     periods = shown["period"].unique()
