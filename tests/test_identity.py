@@ -1,0 +1,91 @@
+"""Who the server thinks is calling, in each sign-in mode, and the start-up errors a
+person sees when the catalog or the log is bad."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+from apprunner import REPO
+
+from safeguards.config import Settings
+from safeguards.service import Safeguards
+from safeguards.ui.common import current_user
+
+
+def service_for(tmp_path: Path, **settings: object) -> Safeguards:
+    return Safeguards.open(Settings(state_dir=tmp_path / "state", **settings))
+
+
+def profile(username: str) -> gr.OAuthProfile:
+    return gr.OAuthProfile(
+        {"preferred_username": username, "name": username, "picture": "", "profile": ""}
+    )
+
+
+def test_oauth_identity_comes_from_the_profile(tmp_path: Path) -> None:
+    service = service_for(tmp_path, oauth=True, demo=False, moderators=frozenset({"ana"}))
+    assert current_user(service, None, None, profile("ana")).is_moderator
+    bob = current_user(service, None, None, profile("bob"))
+    assert bob.username == "bob" and not bob.is_moderator
+    assert current_user(service, None, None, None).username is None
+    # A persona name sent by the client means nothing outside demo mode.
+    assert current_user(service, "moderator", None, None).username is None
+
+
+def test_accounts_identity_comes_from_the_login(tmp_path: Path) -> None:
+    service = service_for(
+        tmp_path, accounts_file=tmp_path / "a.txt", demo=False, moderators=frozenset({"ana"})
+    )
+    request = SimpleNamespace(username="ana", headers={})
+    assert current_user(service, "visitor", request, None).is_moderator
+    assert current_user(service, "moderator", SimpleNamespace(username=None), None).username is None
+
+
+def test_demo_personas(tmp_path: Path) -> None:
+    service = Safeguards.open(Settings.from_env({"SAFEGUARDS_STATE_DIR": str(tmp_path / "s")}))
+    assert current_user(service, "visitor", None).username is None
+    assert current_user(service, "member", None).username == "demo-member"
+    owner = current_user(service, "owner", None)
+    assert owner.owns(service.catalog.get("demo-studio/recipe-assistant-1b"))
+    assert current_user(service, "moderator", None).is_moderator
+    assert current_user(service, "no-such-persona", None).username is None
+
+
+def run_app(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("SAFEGUARDS_")} | env
+    return subprocess.run(
+        [sys.executable, str(REPO / "app.py")],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_bad_catalog_and_corrupt_log_stop_start_up_with_file_and_line(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.jsonl"
+    good = (REPO / "data" / "demo_catalog.jsonl").read_text().splitlines()[0]
+    catalog.write_text(good + "\n" + good + "\n")
+    result = run_app({"SAFEGUARDS_CATALOG": str(catalog), "SAFEGUARDS_STATE_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert f"{catalog}:line 2: duplicate id" in result.stderr
+
+    state = tmp_path / "state"
+    state.mkdir()
+    log = state / "events-host-1-abcd-00001.jsonl"
+    log.write_text(
+        '{"id":"a","ts":"2026-01-01T00:00:00.000000Z","actor":null,"type":"x"}\nnot json\n{}\n'
+    )
+    before = log.read_bytes()
+    result = run_app({"SAFEGUARDS_STATE_DIR": str(state)})
+    assert result.returncode != 0
+    assert f"{log}:2: corrupt event log line" in result.stderr
+    assert log.read_bytes() == before  # nothing rewritten or deleted
