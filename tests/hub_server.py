@@ -10,7 +10,9 @@ simulate a Hub that goes away and comes back.
 
 A token is `user:token` or a bare token (user `user1`, `user2`, ... by position). Any valid
 token may write to any repo (no namespace ownership); private repos need a valid token to read.
-Test-only endpoints: `POST /_control` (fault injection) and `GET /_stats` (counters).
+Test-only endpoints: `POST /_control` (fault injection), `GET /_stats` (counters) and
+`POST /_seed` (many repos at once, with the listing metadata the Hub computes: downloads,
+likes, tags, cardData, ...), which `GET /api/{models,datasets,spaces}` then lists.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 GITATTRIBUTES = b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
@@ -97,6 +99,7 @@ class Repo:
     commits: dict[str, Commit]
     discussions: list[Discussion]
     sdk: str | None = None
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)  # listing fields, from /_seed
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Repo:
@@ -302,6 +305,45 @@ Reply = tuple[int, Any, dict[str, str]]
 REPO = r"/api/(model|dataset|space)s/([^/]+/[^/]+)"
 
 
+def names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# What `expand=` may ask for per kind (huggingface_hub's Expand*Property_T); anything else is
+# a 400, as on the Hub, so a client asking for e.g. `downloads` of Spaces fails here too.
+EXPAND: dict[str, frozenset[str]] = {
+    "model": names(
+        "author baseModels cardData childrenModelCount config createdAt disabled downloads "
+        "downloadsAllTime evalResults gated gguf inference inferenceProviderMapping lastModified "
+        "library_name likes mask_token model-index pipeline_tag private resourceGroup "
+        "safetensors sha siblings spaces tags transformersInfo trendingScore usedStorage "
+        "widgetData"
+    ),
+    "dataset": names(
+        "author cardData citation createdAt description disabled downloads downloadsAllTime "
+        "gated lastModified likes mainSize paperswithcode_id private resourceGroup sha siblings "
+        "tags trendingScore usedStorage"
+    ),
+    "space": names(
+        "author cardData createdAt datasets disabled lastModified likes models private region "
+        "resourceGroup runtime sdk sha siblings subdomain tags trendingScore usedStorage"
+    ),
+}
+# The few fields a plain listing (no `full`, `expand`) carries, roughly as on the Hub.
+COMPACT: dict[str, frozenset[str]] = {
+    "model": names(
+        "likes trendingScore private downloads tags pipeline_tag library_name createdAt"
+    ),
+    "dataset": names(
+        "author sha lastModified private gated disabled likes trendingScore tags description "
+        "downloads createdAt"
+    ),
+    "space": names("author likes trendingScore private sdk tags createdAt"),
+}
+SORT_KEYS = frozenset({"downloads", "likes", "trendingScore", "createdAt", "lastModified"})
+LIST_PAGE, LIST_MAX = 50, 1000  # small default page, so a few hundred repos paginate
+
+
 class HubApp:
     """The routes. Each handler gets the request, the regex groups, and returns a Reply."""
 
@@ -309,9 +351,12 @@ class HubApp:
         self.store, self.tokens = store, tokens
         self.requests, self.faults = 0, 0
         self.fault: dict[str, Any] = {}
+        self.delay = 0.0  # seconds added to every Hub request (not /_*): a slow Hub
         routes: list[tuple[str, str, Any]] = [
             ("POST", r"/_control", self.control),
             ("GET", r"/_stats", self.stats),
+            ("POST", r"/_seed", self.seed),
+            ("GET", r"/api/(model|dataset|space)s", self.list_repos),
             ("POST", r"/api/repos/create", self.create_repo),
             ("DELETE", r"/api/repos/delete", self.delete_repo),
             ("GET", r"/api/whoami-v2", self.whoami),
@@ -333,6 +378,8 @@ class HubApp:
     # -- plumbing -------------------------------------------------------------------------
 
     def dispatch(self, req: Handler, method: str, path: str) -> Reply:
+        if self.delay and not path.startswith("/_"):
+            time.sleep(self.delay)
         with self.store.lock:
             if not path.startswith("/_"):
                 self.requests += 1
@@ -398,8 +445,11 @@ class HubApp:
     # -- test control ---------------------------------------------------------------------
 
     def control(self, req: Handler) -> Reply:
-        """{"mode": "ok" | "500" | "429" | "401" | any status, "count": N, "path": substring}."""
+        """{"mode": "ok" | "500" | "429" | "401" | any status, "count": N, "path": substring,
+        "delay": seconds per request (kept until set again)}."""
         body = req.json()
+        if body.get("delay") is not None:
+            self.delay = float(body["delay"])
         mode = str(body.get("mode", "ok"))
         self.fault = {} if mode == "ok" else {"status": int(mode), "count": body.get("count")}
         if self.fault and body.get("path"):
@@ -465,7 +515,134 @@ class HubApp:
         }
         if repo.type == "space":
             info["sdk"] = repo.sdk
+        info.update({k: v for k, v in repo.meta.items() if k != "description"})
         return 200, info, {}
+
+    # -- listing (GET /api/models|datasets|spaces) and seeding ----------------------------
+
+    def seed(self, req: Handler) -> Reply:
+        """Create or update many repos in one call (no token needed: test-only).
+
+        Body: {"repos": [{"type", "id", "private"?, "sdk"?, "readme"?, and listing fields:
+        "downloads", "likes", "trendingScore", "gated", "tags", "cardData", "createdAt",
+        "lastModified", "description", "pipeline_tag", "library_name"}]}. A "readme" is
+        committed as README.md; without one the repo has only .gitattributes.
+        """
+        made = 0
+        for spec in req.json().get("repos", []):
+            spec = dict(spec)
+            repo_type, repo_id = spec.pop("type", "model"), spec.pop("id")
+            readme, private = spec.pop("readme", None), bool(spec.pop("private", False))
+            repo = self.store.repos.get((repo_type, repo_id))
+            if repo is None:
+                repo = self.store.create(repo_type, repo_id, private, "seed")
+                made += 1
+            repo.private, repo.sdk = private, spec.pop("sdk", repo.sdk)
+            repo.created_at = spec.get("createdAt", repo.created_at)
+            repo.meta.update(spec)
+            if readme is not None:
+                files = dict(repo.commits[repo.refs["main"]].files)
+                files["README.md"] = self.store.put_blob(repo, readme.encode())
+                self.store.add_commit(
+                    repo, "main", repo.refs["main"], files, "Add README.md", "", "seed"
+                )
+            self.store.save(repo)
+        return 200, {"created": made, "repos": len(self.store.repos)}, {}
+
+    def listing_item(self, repo: Repo) -> dict[str, Any]:
+        """Every field the listing can show for one repo; the request picks a subset."""
+        commit = repo.commits[repo.refs["main"]]
+        meta = repo.meta
+        item: dict[str, Any] = {
+            "_id": hashlib.sha1(repo.id.encode()).hexdigest()[:24],
+            "id": repo.id,
+            "author": repo.id.split("/")[0],
+            "sha": commit.oid,
+            "lastModified": meta.get("lastModified", commit.date),
+            "createdAt": repo.created_at,
+            "private": repo.private,
+            "gated": meta.get("gated", False),
+            "disabled": False,
+            "likes": meta.get("likes", 0),
+            "trendingScore": meta.get("trendingScore", 0),
+            "tags": list(meta.get("tags", [])),
+            "siblings": [{"rfilename": path} for path in sorted(commit.files)],
+        }
+        if repo.type != "space":
+            item["downloads"] = item["downloadsAllTime"] = meta.get("downloads", 0)
+        else:
+            item["sdk"] = repo.sdk
+            item.pop("gated")
+        if repo.type == "model":
+            item["modelId"] = repo.id
+            item["pipeline_tag"] = meta.get("pipeline_tag")
+            item["library_name"] = meta.get("library_name")
+        if repo.type == "dataset":
+            item["description"] = meta.get("description", "")
+        if "cardData" in meta:
+            item["cardData"] = meta["cardData"]
+        return item
+
+    def list_repos(self, req: Handler, repo_type: str) -> Reply:
+        """search (substring of the id), filter (tags, all must match), author, gated, sort
+        (+ direction), limit (page size) and an opaque cursor answered with a `Link: <...>;
+        rel="next"` header; full / cardData / expand pick the fields, as on the Hub."""
+        params = parse_qs(urlsplit(req.path).query)
+        one = {k: v[-1] for k, v in params.items()}
+        expand = params.get("expand", []) + params.get("expand[]", [])
+        unknown = sorted(set(expand) - EXPAND[repo_type])
+        if unknown:
+            raise HubError(400, f"Invalid expand value(s) for {repo_type}s: {', '.join(unknown)}")
+        if expand and (one.get("full") or one.get("cardData")):
+            raise HubError(400, "expand cannot be combined with full or cardData")
+        filters = params.get("filter", [])
+        searches = [s.lower() for s in params.get("search", [])]
+        author, gated = one.get("author"), one.get("gated")
+        items = []
+        for (kind, _), repo in self.store.repos.items():
+            if kind != repo_type or (repo.private and req.user != repo.id.split("/")[0]):
+                continue
+            item = self.listing_item(repo)
+            if (
+                all(f in item["tags"] for f in filters)
+                and all(s in repo.id.lower() for s in searches)
+                and author in (None, item["author"])
+                and (gated is None or bool(item.get("gated")) == (gated.lower() == "true"))
+            ):
+                items.append(item)
+        items.sort(key=lambda i: i["id"])
+        sort = one.get("sort")
+        if sort:
+            if sort not in SORT_KEYS or (sort == "downloads" and repo_type == "space"):
+                raise HubError(400, f"Invalid sort key {sort!r}")
+            descending = one.get("direction", "-1") != "1"
+            items.sort(key=lambda i: i.get(sort) or 0, reverse=descending)
+        try:
+            size = min(int(one.get("limit", LIST_PAGE)), LIST_MAX)
+            start = int(base64.urlsafe_b64decode(one["cursor"])) if "cursor" in one else 0
+        except ValueError as err:
+            raise HubError(400, f"Invalid limit or cursor: {err}") from err
+        yes = ("true", "True", "1")
+        card = {"cardData"} if one.get("cardData") in yes else set()
+        if expand:
+            keep: set[str] | None = {"_id", "id", *expand}
+        elif one.get("full") in yes:  # everything; models' cardData only when asked for
+            keep = None
+        else:
+            keep = {"_id", "id", *COMPACT[repo_type], *card}
+        page = []
+        for item in items[start : start + size]:
+            if keep is None and repo_type == "model" and not card:
+                item.pop("cardData", None)
+            page.append(item if keep is None else {k: v for k, v in item.items() if k in keep})
+        headers: dict[str, str] = {}
+        if start + size < len(items):
+            rest = {k: v for k, v in params.items() if k != "cursor"}
+            rest["cursor"] = [base64.urlsafe_b64encode(str(start + size).encode()).decode()]
+            host = req.headers.get("Host") or f"127.0.0.1:{req.server.server_address[1]}"
+            url = f"http://{host}/api/{repo_type}s?{urlencode(rest, doseq=True)}"
+            headers["Link"] = f'<{url}>; rel="next"'
+        return 200, page, headers
 
     def preupload(self, req: Handler, repo_type: str, repo_id: str, rev: str) -> Reply:
         repo, _ = self.writable(req, repo_type, repo_id)
@@ -809,9 +986,19 @@ class HubServerProcess:
         self.kill()
         return self.start()
 
-    def control(self, mode: str, count: int | None = None, path: str | None = None) -> dict:
-        body = json.dumps({"mode": mode, "count": count, "path": path}).encode()
+    def control(
+        self,
+        mode: str,
+        count: int | None = None,
+        path: str | None = None,
+        delay: float | None = None,
+    ) -> dict:
+        body = json.dumps({"mode": mode, "count": count, "path": path, "delay": delay}).encode()
         return self._call("/_control", body)
+
+    def seed(self, repos: list[dict[str, Any]]) -> dict:
+        """Create many repos with listing metadata at once (see HubApp.seed)."""
+        return self._call("/_seed", json.dumps({"repos": repos}).encode())
 
     def stats(self) -> dict:
         return self._call("/_stats")
