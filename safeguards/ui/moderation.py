@@ -31,6 +31,7 @@ from safeguards.records import Discussion, Kind, ModerationAction
 from safeguards.service import MODERATION_ACTIONS, Safeguards
 from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
 from safeguards.textrules import LIMITS
+from safeguards.ui.artifact import discussion_label
 from safeguards.ui.common import (
     I18N,
     UiContext,
@@ -233,7 +234,9 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
 
     def item_updates(user: User, artifact_id: str, language: str) -> list[Any]:
         detail = mod.item_detail(service, user, _text(artifact_id))
-        discussions = [(discussion_choice(d, language), d.id) for d in detail.discussions]
+        discussions = [
+            (f"{discussion_label(d, language)} · {d.id}", d.id) for d in detail.discussions
+        ]
         first = discussions[0][1] if discussions else None
         return [
             item_header(detail, language),
@@ -761,12 +764,6 @@ def history_text(detail: mod.ItemDetail, language: str) -> str:
         text = e.text if len(e.text) <= 200 else e.text[:200] + "…"
         lines.append(f"- {_when(e.ts)} · {what} · {escape_md(e.actor)} — {escape_md(text)}")
     return "\n".join(lines)
-
-
-def discussion_choice(discussion: Discussion, language: str) -> str:
-    icon = {"report": "🚩", "proposal": "🏷️"}.get(discussion.kind.value, "💬")
-    status = tr(f"status.{discussion.status.value}", language)
-    return f"{icon} {discussion.title[:80]} · {status} · {discussion.id}"
 
 
 def comment_choices(discussions: list[Discussion], discussion_id: str | None, language: str):
