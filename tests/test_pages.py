@@ -526,3 +526,34 @@ def test_tabs_in_both_languages(app: RunningApp, chromium: Browser, locale: str)
         page.wait_for_timeout(1500)  # charts and tables fill in after the tab opens
         page.screenshot(path=SCREENSHOTS / f"{name}-{language}.png", full_page=True)
     context.close()
+
+
+def test_popup_and_tabs_work_from_the_keyboard(app: RunningApp, chromium: Browser) -> None:
+    """Tab reaches "View content" and Enter accepts it; a focused tab opens with Enter."""
+    context = new_context(chromium)
+    page = open_app(context, app.url)
+    open_by_id(page, NFAA)
+    expect(page.locator("#nfaa-popup")).to_be_visible()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == "view-content":
+            break
+    else:
+        raise AssertionError("Tab never reached the View content button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#card-sections")).to_contain_text(NFAA_CARD[0])
+    page.get_by_role("tab", name="Browse", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("tab", name="Browse", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    # Every form control has an accessible name.
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('input, textarea, select, button')]
+            .filter(e => e.offsetParent !== null)
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                         && !e.innerText.trim() && !e.getAttribute('title'))
+            .map(e => e.outerHTML.slice(0, 120))"""
+    )
+    assert unnamed == []
+    context.close()
