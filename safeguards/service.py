@@ -12,16 +12,18 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
-from safeguards.catalog import Catalog, load_catalog
+from safeguards.catalog import CATALOG_CACHE_DIR, Catalog, load_catalog
 from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
+from safeguards.checkpoint import Checkpointer
 from safeguards.config import Settings
 from safeguards.errors import Conflict, InvalidInput, NotFound, RateLimited, SafeguardsError
-from safeguards.eventlog import EventLog, LogError, read_events
+from safeguards.eventlog import EventLog, LogError
 from safeguards.permissions import Action, Role, User, authorize, can
 from safeguards.records import (
     AccessRequest,
@@ -45,7 +47,7 @@ from safeguards.search import (
     effective_tags,
     search,
 )
-from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS, State
+from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
 from safeguards.textrules import clean_tag, clean_text
 
 log = logging.getLogger(__name__)
@@ -82,20 +84,44 @@ class ArtifactView:
 
 
 class Safeguards:
-    def __init__(self, settings: Settings, catalog: Catalog, log_writer: EventLog) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        log_writer: EventLog,
+        checkpointer: Checkpointer | None = None,
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.log = log_writer
         self._lock = threading.RLock()
-        self.state = State.fold(read_events(settings.state_dir))
+        if checkpointer is None or checkpointer.last_load is None:
+            checkpointer = checkpointer or Checkpointer(settings.state_dir, log_writer.writer_name)
+            checkpointer.load()
+        assert checkpointer.last_load is not None
+        # The fold of the log, resumed from a verified checkpoint when there is one.
+        self.state = checkpointer.last_load.state
+        self._checkpoints = checkpointer
+        checkpointer.start(self)  # keeps a recent checkpoint on disk for the next start
         self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
 
     @classmethod
     def open(cls, settings: Settings) -> Safeguards:
         """Load the catalog, check the state folder and fold the log (start-up errors name
-        the file and line)."""
-        catalog = load_catalog(settings.catalog_path)
-        return cls(settings, catalog, EventLog(settings.state_dir))
+        the file and line). The catalog (Arrow, cached under the state folder) loads in a
+        thread beside the state; a bad catalog is still the error reported first."""
+        with ThreadPoolExecutor(1) as pool:
+            cache = settings.state_dir / CATALOG_CACHE_DIR
+            loading = pool.submit(load_catalog, settings.catalog_path, cache_dir=cache)
+            try:
+                log_writer = EventLog(settings.state_dir)
+                checkpointer = Checkpointer(settings.state_dir, log_writer.writer_name)
+                checkpointer.load()
+            except BaseException:
+                loading.result()
+                raise
+            catalog = loading.result()
+        return cls(settings, catalog, log_writer, checkpointer)
 
     # -- identity ---------------------------------------------------------------------
 
@@ -327,6 +353,10 @@ class Safeguards:
             new = [t for t in wanted if t not in current]
             if not new:
                 raise Conflict("The card already has these tags.")
+            # A proposal opens a public discussion: it counts as a comment.
+            self._check_rate(
+                user, self.state.comment_times, self.settings.comments_per_hour, "comments"
+            )
             try:
                 with_added_tags(self._card_text(artifact), new)
             except CARD_ERRORS as exc:
@@ -465,7 +495,7 @@ class Safeguards:
         the log is idle the files hold exactly what was acknowledged."""
         with self._lock:
             self.log.wait_idle()
-            self.state = State.fold(read_events(self.settings.state_dir))
+            self.state = self._checkpoints.load()  # a verified checkpoint, then the rest
 
     def _wait(self, ticket: int) -> None:
         try:

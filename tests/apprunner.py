@@ -60,7 +60,7 @@ def start_app(
     demo: bool | None = None,
     state_dir: Path | None = None,
     extra_env: dict[str, str] | None = None,
-    timeout: float = 60,
+    timeout: float = 120,
 ) -> RunningApp:
     """Run app.py on a free port and wait until it answers; accounts=None means no
     accounts file (demo mode unless demo=False)."""

@@ -1,0 +1,269 @@
+"""Start-up with a million-artifact catalog and a million-event log, against hello world.
+
+    .venv/bin/python bench/bench_startup.py [--runs 3] [--cold]
+
+Each run starts `python app.py` as a user would (SAFEGUARDS_CATALOG = the 1M-row Parquet
+catalog, SAFEGUARDS_STATE_DIR = a folder with 1,000,000 events plus 1,000 written after
+the last checkpoint) and, alternately, a hello-world Gradio app; it measures the seconds
+from the process start until `/gradio_api/info` answers, and the app's resident memory
+(VmRSS in /proc/<pid>/status) then. For the app it also times the first `/search` call
+over HTTP and reads from its log how long the state took (checkpoint checked + newer
+events folded).
+
+The state folder is `bench/out/state-1m`: hard links to the cached event files of
+`bench/out/log-1m` (generated once, see common.py), a tail of 1,000 newer events, and what
+the app keeps there: its checkpoint and the catalog cache. The first time, a preparation
+step folds the whole log once and writes the checkpoint (about a minute or two).
+
+`--cold` also times one start with neither checkpoint nor catalog cache (the whole log
+folded, the catalog read, validated and indexed), in a copy of the folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).parent)]
+
+from common import (  # noqa: E402
+    OUT,
+    PYTHON,
+    ROOT,
+    catalog_ids,
+    catalog_path,
+    event_log,
+    peak_rss_mib,
+    rss_mib,
+    write_events,
+)
+
+from safeguards import checkpoint  # noqa: E402
+
+EVENTS = 1_000_000
+TAIL = 1_000
+HELLO = """
+import gradio as gr
+
+def greet(name):
+    return "Hello " + name
+
+gr.Interface(greet, "text", "text").launch(server_name="127.0.0.1")
+"""
+PREPARE = """
+import sys
+from pathlib import Path
+from safeguards import checkpoint
+from safeguards.catalog import CATALOG_CACHE_DIR, load_catalog
+prepare_dir, state_dir, catalog = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+load_catalog(catalog, cache_dir=state_dir / CATALOG_CACHE_DIR)
+result = checkpoint.load(prepare_dir)
+path = checkpoint.write(prepare_dir, "bench-prepare", result.state, result.position)
+path.rename(state_dir / path.name)
+print(result.mode, result.position.applied)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(port: int, state_dir: Path | None = None, catalog: Path | None = None) -> dict:
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    env.update(HF_HUB_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1", PYTHONUNBUFFERED="1")
+    env.pop("SAFEGUARDS_HUB_DATASET", None)
+    if state_dir is not None:
+        env.update(SAFEGUARDS_STATE_DIR=str(state_dir), SAFEGUARDS_CATALOG=str(catalog))
+    return env
+
+
+def prepare_state(catalog: Path) -> Path:
+    """bench/out/state-1m: the 1M-event log, its checkpoint, 1,000 newer events."""
+    log_dir = event_log(EVENTS, catalog_ids(EVENTS, 50_000))
+    state_dir = OUT / "state-1m"
+    state_dir.mkdir(exist_ok=True)
+    for source in log_dir.glob("events-*.jsonl"):
+        target = state_dir / source.name
+        if not target.exists():
+            os.link(source, target)
+    current = [
+        p
+        for p in checkpoint.checkpoints(state_dir)
+        if checkpoint._read_header(p).data.get("code") == checkpoint.code_fingerprint()
+    ]
+    if not current:  # none yet, or made by other fold code: fold the 1M events once
+        for old in state_dir.glob("checkpoint-*.pickle"):
+            old.unlink()
+        print("preparing: folding the whole log once and writing its checkpoint ...", flush=True)
+        started = time.perf_counter()
+        prepare_dir = OUT / "state-1m-prepare"
+        shutil.rmtree(prepare_dir, ignore_errors=True)
+        prepare_dir.mkdir()
+        for source in log_dir.glob("events-*.jsonl"):
+            os.link(source, prepare_dir / source.name)
+        command = [PYTHON, "-c", PREPARE, str(prepare_dir), str(state_dir), str(catalog)]
+        subprocess.run(command, cwd=ROOT, check=True)
+        shutil.rmtree(prepare_dir, ignore_errors=True)
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    if not list(state_dir.glob("events-benchtail*.jsonl")):
+        ids = catalog_ids(EVENTS, 2_000, seed=2)
+        write_events(
+            state_dir,
+            TAIL,
+            ids,
+            random.Random(99),
+            start=datetime(2026, 6, 1, tzinfo=UTC),
+            span=timedelta(days=1),
+            writer_prefix="benchtail",
+        )
+    return state_dir
+
+
+def count_events(state_dir: Path) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in state_dir.glob("events-*.jsonl"))
+
+
+def start(command: list[str], env: dict, port: int, log_path: Path) -> dict:
+    """Start, wait until /gradio_api/info answers; measures; the process is left running."""
+    with log_path.open("w") as log_file:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}/gradio_api/info"
+        deadline = started + 600
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise SystemExit(f"{command} exited; see {log_path}") from None
+                if time.perf_counter() > deadline:
+                    process.kill()
+                    process.wait()
+                    raise SystemExit(f"{command} did not serve in 600 s") from None
+                time.sleep(0.02)
+        ready = time.perf_counter() - started
+    return {
+        "process": process,
+        "started": started,
+        "ready_s": ready,
+        "rss_mib": rss_mib(process.pid),
+    }
+
+
+def first_search(port: int) -> float:
+    """One /search call over the REST API (submit, then read the result stream)."""
+    base = f"http://127.0.0.1:{port}/gradio_api/call/search"
+    body = json.dumps({"data": ["bias", ["model"], ["inclusive"], "", "", "trending", 1]}).encode()
+    request = urllib.request.Request(base, body, {"Content-Type": "application/json"})
+    started = time.perf_counter()
+    event_id = json.loads(urllib.request.urlopen(request, timeout=600).read())["event_id"]
+    stream = urllib.request.urlopen(f"{base}/{event_id}", timeout=600).read().decode()
+    if "event: complete" not in stream:
+        raise SystemExit(f"/search failed: {stream[:300]}")
+    return time.perf_counter() - started
+
+
+def stop(run: dict) -> None:
+    process = run["process"]
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def state_seconds(log_path: Path) -> str:
+    text = log_path.read_text(errors="replace")
+    found = re.search(r"state loaded from \S+ and (\d+) newer event\(s\) in ([\d.]+)s", text)
+    if found:
+        return f"state from checkpoint + {found.group(1)} newer events: {found.group(2)} s"
+    found = re.search(r"state folded from (\d+) event\(s\) in ([\d.]+)s", text)
+    if found:
+        return f"state folded from {int(found.group(1)):,} events: {found.group(2)} s"
+    return "state: (no log line)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cold", action="store_true", help="also one start without caches")
+    args = parser.parse_args(argv)
+    catalog = catalog_path(1_000_000)
+    state_dir = prepare_state(catalog)
+    logs = OUT / "startup-logs"
+    logs.mkdir(exist_ok=True)
+    hello_file = OUT / "hello_app.py"
+    hello_file.write_text(HELLO)
+    print(f"catalog: {catalog.name}; log: {count_events(state_dir):,} events in {state_dir}")
+
+    hello, app = [], []
+    for i in range(args.runs):
+        port = free_port()
+        run = start([PYTHON, str(hello_file)], environment(port), port, logs / f"hello-{i}.log")
+        stop(run)
+        hello.append(run)
+        port = free_port()
+        env = environment(port, state_dir, catalog)
+        log_path = logs / f"app-{i}.log"
+        run = start([PYTHON, "app.py"], env, port, log_path)
+        try:
+            run["search_s"] = first_search(port)
+            run["rss_after_search"] = rss_mib(run["process"].pid)
+            run["peak_mib"] = peak_rss_mib(run["process"].pid)
+        finally:
+            stop(run)
+        run["state"] = state_seconds(log_path)
+        app.append(run)
+        print(
+            f"run {i + 1}: hello world ready in {hello[-1]['ready_s']:5.2f} s | app ready in "
+            f"{run['ready_s']:5.2f} s, RSS {run['rss_mib']:.0f} MiB; first /search answered "
+            f"{run['search_s'] * 1000:.0f} ms later; {run['state']}",
+            flush=True,
+        )
+
+    hello_s = statistics.median(r["ready_s"] for r in hello)
+    app_s = statistics.median(r["ready_s"] for r in app)
+    print(f"median: hello world {hello_s:.2f} s, app {app_s:.2f} s: {app_s - hello_s:+.2f} s")
+    print(
+        f"app resident memory when serving: {max(r['rss_mib'] for r in app):.0f} MiB, "
+        f"after a search {max(r['rss_after_search'] for r in app):.0f} MiB "
+        f"(peak during start-up {max(r['peak_mib'] for r in app):.0f} MiB)"
+    )
+    if args.cold:
+        cold_dir = OUT / "state-1m-cold"
+        shutil.rmtree(cold_dir, ignore_errors=True)
+        cold_dir.mkdir()
+        for source in state_dir.glob("events-*.jsonl"):
+            os.link(source, cold_dir / source.name)
+        port = free_port()
+        env = environment(port, cold_dir, catalog)
+        log_path = logs / "app-cold.log"
+        run = start([PYTHON, "app.py"], env, port, log_path)
+        stop(run)  # served: nothing else to measure
+        print(
+            f"cold start (no checkpoint, no catalog cache): ready in {run['ready_s']:.1f} s, "
+            f"RSS {run['rss_mib']:.0f} MiB; {state_seconds(log_path)}"
+        )
+        shutil.rmtree(cold_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
