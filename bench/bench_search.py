@@ -5,9 +5,10 @@
 The catalog is `bench/out/catalog-<size>.parquet` (made once with `python -m safeguards
 synth`). Printed, in one run on this machine:
 
-1. Loading: the Parquet file read and validated (no cache), the search index built, and
-   the load the app does at start-up (the validated table and index memory-mapped from
-   the cache under bench/out/cache, after checking both checksums).
+1. Loading: the Parquet file read and validated (no cache; with `--jsonl` the same
+   catalog as JSON Lines too), the search index built, and the load the app does at
+   start-up (the validated table and index memory-mapped from the cache under
+   bench/out/cache, after checking both checksums).
 2. Search: `--queries` random queries, each a text query (one or two terms: summary words,
    tag and id fragments, some with '/' or '-') with a kind filter, a category filter, a
    sort and a page, over the catalog with a moderation overlay (2% of the artifacts
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", type=int, default=25, help="queries run on the baseline")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-cold", action="store_true", help="skip the uncached load")
+    parser.add_argument("--jsonl", action="store_true", help="also time a JSON Lines catalog")
     args = parser.parse_args(argv)
     path = catalog_path(args.size)
     cache = OUT / "cache"
@@ -172,6 +174,11 @@ def main(argv: list[str] | None = None) -> None:
         del table
         print(f"  Parquet read + validation (no cache)  {read_s:6.2f} s")
         print(f"  search index build (no cache)         {build_s:6.2f} s")
+    if args.jsonl:
+        jsonl = catalog_path(args.size, suffix=".jsonl")
+        started = time.perf_counter()
+        _read_validated(jsonl)
+        print(f"  JSON Lines read + validation (no cache) {time.perf_counter() - started:4.2f} s")
     load_catalog(path, cache_dir=cache)  # makes the cache if missing
     started = time.perf_counter()
     catalog = load_catalog(path, cache_dir=cache)

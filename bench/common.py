@@ -36,9 +36,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def catalog_path(size: int) -> Path:
+def catalog_path(size: int, suffix: str = ".parquet") -> Path:
     """The synthetic catalog of `size` rows, generated once with the documented command."""
-    path = OUT / f"catalog-{size_label(size)}.parquet"
+    path = OUT / f"catalog-{size_label(size)}{suffix}"
     if not path.exists():
         print(f"generating {path} (once) ...", flush=True)
         command = [PYTHON, "-m", "safeguards", "synth", "--size", str(size), "--out", str(path)]

@@ -440,9 +440,20 @@ class Catalog:
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The table as pandas (Arrow-backed columns), made on first use."""
+        """The table as pandas, made on first use without copying: text and list columns
+        stay Arrow arrays (`pd.ArrowDtype`), numbers are numpy views."""
         if self._frame is None:
-            self._frame = self.table.to_pandas(types_mapper=_arrow_lists)
+            columns: dict[str, pd.Series] = {}
+            for name in self.table.column_names:
+                column = self.table[name]
+                if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+                    values: Any = _np(column)
+                elif pa.types.is_boolean(column.type):
+                    values = _np(column).astype(bool)
+                else:
+                    values = pd.arrays.ArrowExtensionArray(column)
+                columns[name] = pd.Series(values, copy=False)
+            self._frame = pd.DataFrame(columns, copy=False)
         return self._frame
 
     @property
@@ -479,26 +490,22 @@ class Catalog:
 
     def rows_of(self, artifact_ids: Sequence[str]) -> np.ndarray:
         """Row of each id (-1 when unknown), for many ids at once."""
-        if not artifact_ids:
-            return np.zeros(0, dtype=np.int64)
-        if len(artifact_ids) < 64:
+        if len(artifact_ids) < 256:
             return np.array([_or_minus_one(self.row_of(a)) for a in artifact_ids], np.int64)
-        # Vectorised: the key range of each id; a range of one row is checked in one
-        # comparison of all of them, the rest (shared prefixes, odd ids) one by one.
-        wanted = pa.array(
-            [a if isinstance(a, str) and a.isascii() else "" for a in artifact_ids], pa.string()
-        )
-        keys = _id_keys(wanted) if len(wanted) else np.zeros(0, f"S{ID_KEY_BYTES}")
-        low = np.searchsorted(self.index.id_keys, keys, side="left")
-        high = np.searchsorted(self.index.id_keys, keys, side="right")
+        # One pass over the catalog's ids, probing a hash set of the wanted ones.
+        wanted = pa.array([a if isinstance(a, str) else None for a in artifact_ids], pa.string())
+        position = _np(pc.fill_null(pc.index_in(self._ids, value_set=wanted), -1))
         rows = np.full(len(artifact_ids), -1, dtype=np.int64)
-        single = np.flatnonzero(high - low == 1)
-        candidates = self.index.id_order[low[single]].astype(np.int64)
-        same = pc.equal(self._ids.take(pa.array(candidates)), wanted.take(pa.array(single)))
-        hits = _np(same).astype(bool)
-        rows[single[hits]] = candidates[hits]
-        for i in np.flatnonzero(high - low > 1).tolist():
-            rows[i] = _or_minus_one(self.row_of(artifact_ids[i]))
+        found = np.flatnonzero(position >= 0)
+        rows[position[found]] = found
+        # index_in gives the first position of a repeated id: fill the repeats too.
+        if len(set(artifact_ids)) != len(artifact_ids):
+            first: dict[str, int] = {}
+            for i, artifact_id in enumerate(artifact_ids):
+                if artifact_id in first:
+                    rows[i] = rows[first[artifact_id]]
+                else:
+                    first[artifact_id] = i
         return rows
 
     def order(self, column: str) -> np.ndarray:
@@ -547,17 +554,23 @@ class Catalog:
             return np.zeros(len(self), dtype=bool)
         return self.index.license_codes == code
 
-    def text_mask(self, terms: Sequence[str]) -> np.ndarray:
-        """Rows whose haystack contains every term (each a lowercased, space-free string):
-        exactly `all(term in haystack)`, from the token index."""
-        mask = np.ones(len(self), dtype=bool)
-        for term in sorted(set(terms), key=len, reverse=True):  # longest: most selective
+    def text_mask(self, terms: Sequence[str], within: np.ndarray | None = None) -> np.ndarray:
+        """Rows (of `within`, when given) whose haystack contains every term (each a
+        lowercased, space-free string): exactly `all(term in haystack)`, from the token
+        index. Terms found from tokens alone go first; the rest are then checked on the
+        haystacks of the rows still in."""
+        mask = np.ones(len(self), dtype=bool) if within is None else within.copy()
+
+        def order(term: str) -> tuple[bool, int]:
+            return (any(char in SEPARATORS for char in term), -len(term))
+
+        for term in sorted(set(terms), key=order):
             if not mask.any():
                 break
-            mask &= self._term_mask(term)
+            mask &= self._term_mask(term, mask)
         return mask
 
-    def _term_mask(self, term: str) -> np.ndarray:
+    def _term_mask(self, term: str, within: np.ndarray) -> np.ndarray:
         if not any(char in SEPARATORS for char in term):
             return self._token_rows(self._matching_tokens(term, "contains"))
         # Pieces between separators: a middle piece is a whole token, the first one ends
@@ -567,9 +580,8 @@ class Catalog:
         for i, char in enumerate(SEPARATORS):
             if char in term:
                 wanted |= 1 << i
-        mask = (ix.separator_bits & np.uint16(wanted)) == wanted
-        pieces = _pieces(term)
-        for piece, after_separator, before_separator in pieces:
+        mask = within & ((ix.separator_bits & np.uint16(wanted)) == wanted)
+        for piece, after_separator, before_separator in _pieces(term):
             if after_separator and before_separator:
                 how = "equal"
             elif after_separator:
@@ -580,10 +592,9 @@ class Catalog:
                 how = "contains"
             mask &= self._token_rows(self._matching_tokens(piece, how))
         rows = np.flatnonzero(mask)
-        if len(rows):  # the pieces may sit in different places: check the whole term
+        if len(rows) and len(term) > 1:  # the pieces may sit apart: check the whole term
             found = pc.match_substring(ix.haystack.take(pa.array(rows)), term)
-            mask[:] = False
-            mask[rows[_np(found).astype(bool)]] = True
+            mask[rows[~_np(found).astype(bool)]] = False
         return mask
 
     def _matching_tokens(self, text: str, how: str) -> np.ndarray:
@@ -786,11 +797,6 @@ def _write_cache(cache_dir: Path, catalog: Catalog, digest: str) -> bool:
         with contextlib.suppress(OSError):
             tmp.unlink()
         return False
-
-
-def _arrow_lists(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
-    """Keep list columns in Arrow (no million small numpy arrays)."""
-    return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) else None
 
 
 def _read_parquet(source: Path) -> pa.Table:

@@ -109,7 +109,7 @@ def _apply_terms(catalog: Catalog, terms: list[str], mask: np.ndarray) -> None:
         mask[:] = False
         mask[rows[keep]] = True
     else:
-        mask &= catalog.text_mask(terms)
+        mask &= catalog.text_mask(terms, within=mask)
 
 
 def _encodable(text: str) -> bool:
