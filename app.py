@@ -10,6 +10,7 @@ from safeguards.catalog import CatalogError
 from safeguards.config import ConfigError, Settings
 from safeguards.eventlog import LogError
 from safeguards.ui import build_app, launch_options
+from safeguards.ui.serving import configure_queue
 
 
 def main() -> None:
@@ -18,13 +19,17 @@ def main() -> None:
     )
     try:
         settings = Settings.from_env()
-        service = open_service(settings)
+        # Serve from the checkpoint's overlay first; the history loads once the app serves.
+        service = open_service(settings, defer_history=True)
         options = launch_options(service)
     except (CatalogError, ConfigError, LogError) as exc:
         sys.exit(f"Openness Safeguards cannot start:\n{exc}")
     demo = build_app(service)
-    demo.queue(default_concurrency_limit=16)
-    demo.launch(**options)
+    configure_queue(demo)
+    demo.launch(**options, prevent_thread_lock=True)
+    # Only now: decoding beside Gradio's start would slow it down (one GIL, two cores).
+    service.start_history()
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@
 Each run starts `python app.py` as a user would (SAFEGUARDS_CATALOG = the 1M-row Parquet
 catalog, SAFEGUARDS_STATE_DIR = a folder with 1,000,000 events plus 1,000 written after
 the last checkpoint) and, alternately, a hello-world Gradio app; it measures the seconds
-from the process start until `/gradio_api/info` answers, and the app's resident memory
-(VmRSS in /proc/<pid>/status) then. For the app it also times the first `/search` call
-over HTTP and reads from its log how long the state took (checkpoint checked + newer
-events folded).
+from the process start until `/gradio_api/info` answers, and the resident memory (VmRSS
+in /proc/<pid>/status) then. For the app it also measures, from the process start: the
+first `/search` call over HTTP answered (made as soon as the app serves), and the whole
+history loaded (the app serves search from the checkpoint's overlay first and loads the
+history in a thread once it serves; the time is read from its "history ready" log line),
+with the memory then. Every figure is also given against hello world of the same run.
 
 The state folder is `bench/out/state-1m`: hard links to the cached event files of
 `bench/out/log-1m` (generated once, see common.py), a tail of 1,000 newer events, and what
@@ -100,11 +102,7 @@ def prepare_state(catalog: Path) -> Path:
         target = state_dir / source.name
         if not target.exists():
             os.link(source, target)
-    current = [
-        p
-        for p in checkpoint.checkpoints(state_dir)
-        if checkpoint._read_header(p).data.get("code") == checkpoint.code_fingerprint()
-    ]
+    current = [p for p in checkpoint.checkpoints(state_dir) if _current(p)]
     if not current:  # none yet, or made by other fold code: fold the 1M events once
         for old in state_dir.glob("checkpoint-*.pickle"):
             old.unlink()
@@ -133,6 +131,14 @@ def prepare_state(catalog: Path) -> Path:
     return state_dir
 
 
+def _current(path: Path) -> bool:
+    """Whether the checkpoint was written by this code (else it is prepared again)."""
+    try:
+        return checkpoint._read_header(path).data.get("code") == checkpoint.code_fingerprint()
+    except checkpoint.StaleCheckpoint:  # another format
+        return False
+
+
 def count_events(state_dir: Path) -> int:
     return sum(p.read_bytes().count(b"\n") for p in state_dir.glob("events-*.jsonl"))
 
@@ -140,6 +146,7 @@ def count_events(state_dir: Path) -> int:
 def start(command: list[str], env: dict, port: int, log_path: Path) -> dict:
     """Start, wait until /gradio_api/info answers; measures; the process is left running."""
     with log_path.open("w") as log_file:
+        wall = time.time()
         started = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
@@ -162,9 +169,27 @@ def start(command: list[str], env: dict, port: int, log_path: Path) -> dict:
     return {
         "process": process,
         "started": started,
+        "wall": wall,
         "ready_s": ready,
         "rss_mib": rss_mib(process.pid),
     }
+
+
+HISTORY_LINE = re.compile(r"^(\S+ \S+) INFO \S+: history ready", re.MULTILINE)
+
+
+def wait_for_history(run: dict, log_path: Path, timeout: float = 300.0) -> float:
+    """Seconds from the process start to the app's "history ready" log line."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        found = HISTORY_LINE.search(log_path.read_text(errors="replace"))
+        if found:
+            moment = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S,%f")
+            return moment.timestamp() - run["wall"]  # the log's local time, to the ms
+        if run["process"].poll() is not None:
+            break
+        time.sleep(0.05)
+    raise SystemExit(f"no 'history ready' line in {log_path}")
 
 
 def first_search(port: int) -> float:
@@ -192,6 +217,20 @@ def stop(run: dict) -> None:
 
 def state_seconds(log_path: Path) -> str:
     text = log_path.read_text(errors="replace")
+    overlay = re.search(
+        r"checkpoint \S+ checked and its overlay read, with (\d+) newer event\(s\), in "
+        r"([\d.]+)s",
+        text,
+    )
+    history = re.search(
+        r"history of \S+ decoded and \d+ newer event\(s\) folded in ([\d.]+)s", text
+    )
+    if overlay and history:
+        return (
+            f"checkpoint checked + overlay read ({overlay.group(1)} newer events) "
+            f"{overlay.group(2)} s before serving; history decoded after it in "
+            f"{history.group(1)} s"
+        )
     found = re.search(r"state loaded from \S+ and (\d+) newer event\(s\) in ([\d.]+)s", text)
     if found:
         return f"state from checkpoint + {found.group(1)} newer events: {found.group(2)} s"
@@ -225,27 +264,48 @@ def main(argv: list[str] | None = None) -> None:
         log_path = logs / f"app-{i}.log"
         run = start([PYTHON, "app.py"], env, port, log_path)
         try:
-            run["search_s"] = first_search(port)
+            run["search_took_s"] = first_search(port)
+            run["search_s"] = time.perf_counter() - run["started"]
+            run["history_s"] = wait_for_history(run, log_path)
+            run["rss_history"] = rss_mib(run["process"].pid)
+            first_search(port)
             run["rss_after_search"] = rss_mib(run["process"].pid)
             run["peak_mib"] = peak_rss_mib(run["process"].pid)
         finally:
             stop(run)
         run["state"] = state_seconds(log_path)
         app.append(run)
+        h = hello[-1]["ready_s"]
         print(
-            f"run {i + 1}: hello world ready in {hello[-1]['ready_s']:5.2f} s | app ready in "
-            f"{run['ready_s']:5.2f} s, RSS {run['rss_mib']:.0f} MiB; first /search answered "
-            f"{run['search_s'] * 1000:.0f} ms later; {run['state']}",
+            f"run {i + 1}: hello world ready in {h:5.2f} s, RSS {hello[-1]['rss_mib']:.0f} MiB"
+            f" | app ready in {run['ready_s']:5.2f} s ({run['ready_s'] - h:+.2f} s), RSS "
+            f"{run['rss_mib']:.0f} MiB; first /search answered at {run['search_s']:5.2f} s "
+            f"({run['search_s'] - h:+.2f} s; the call took {run['search_took_s'] * 1000:.0f} "
+            f"ms); history ready at {run['history_s']:5.2f} s ({run['history_s'] - h:+.2f} s),"
+            f" RSS {run['rss_history']:.0f} MiB; {run['state']}",
             flush=True,
         )
 
-    hello_s = statistics.median(r["ready_s"] for r in hello)
-    app_s = statistics.median(r["ready_s"] for r in app)
-    print(f"median: hello world {hello_s:.2f} s, app {app_s:.2f} s: {app_s - hello_s:+.2f} s")
+    def median(runs: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    hello_s = median(hello, "ready_s")
+    hello_mib = median(hello, "rss_mib")
     print(
-        f"app resident memory when serving: {max(r['rss_mib'] for r in app):.0f} MiB, "
-        f"after a search {max(r['rss_after_search'] for r in app):.0f} MiB "
-        f"(peak during start-up {max(r['peak_mib'] for r in app):.0f} MiB)"
+        f"median of {args.runs}: hello world ready {hello_s:.2f} s | app ready (/gradio_api/info)"
+        f" {median(app, 'ready_s'):.2f} s: {median(app, 'ready_s') - hello_s:+.2f} s | first "
+        f"/search answered {median(app, 'search_s'):.2f} s: "
+        f"{median(app, 'search_s') - hello_s:+.2f} s | whole history ready "
+        f"{median(app, 'history_s'):.2f} s: {median(app, 'history_s') - hello_s:+.2f} s"
+    )
+    serving = max(r["rss_mib"] for r in app)
+    searched = max(r["rss_after_search"] for r in app)
+    print(
+        f"resident memory: hello world {hello_mib:.0f} MiB | app when serving {serving:.0f} MiB"
+        f" ({serving - hello_mib:+.0f} MiB), with the history "
+        f"{max(r['rss_history'] for r in app):.0f} MiB, after a search {searched:.0f} MiB "
+        f"({searched - hello_mib:+.0f} MiB; peak during start-up "
+        f"{max(r['peak_mib'] for r in app):.0f} MiB)"
     )
     if args.cold:
         cold_dir = OUT / "state-1m-cold"

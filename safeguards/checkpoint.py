@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_GLOB = "checkpoint-*.pickle"
 MAGIC = b"openness-safeguards fold checkpoint\n"
-FORMAT = 1
+FORMAT = 2  # 2: the payload is an overlay part and a history part
 MIN_NEW_EVENTS = 20_000  # a checkpoint is written once this many events are not in one
 CHECK_EVERY_SECONDS = 300.0
 FREEZE_MIN_EVENTS = 100_000
@@ -260,17 +260,6 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _file_region_sha256(path: Path, offset: int) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        while chunk := handle.read(64 * 1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _verify_file(path: Path, mark: FileMark | None) -> tuple[Any, bytes, FileMark | None]:
     """(running hash of the marked prefix, the bytes after it, the mark); raises
     StaleCheckpoint when the file no longer starts with the folded bytes."""
@@ -289,14 +278,151 @@ def _verify_file(path: Path, mark: FileMark | None) -> tuple[Any, bytes, FileMar
     return hasher, data[mark.size :], mark
 
 
+class _HashingReader:
+    """The next `size` bytes of an open file, for an unpickler, hashed on the way (the
+    checksum is compared once the part is read, before anything from it is used)."""
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._handle = handle
+        self._left = size
+        self.size = 0
+        self._hasher = hashlib.sha256()
+
+    def _took(self, data: Any) -> None:
+        self._left -= len(data)
+        self.size += len(data)
+        self._hasher.update(data)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._handle.read(self._left if n < 0 else min(n, self._left))
+        self._took(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        got = self._handle.readinto(view[: min(len(view), self._left)]) or 0
+        self._took(view[:got])
+        return got
+
+    def readline(self) -> bytes:
+        data = self._handle.readline(self._left)
+        self._took(data)
+        return data
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of the whole part (what the unpickler left unread included)."""
+        while self._left > 0 and self.read(min(self._left, 1 << 24)):
+            pass
+        return self._hasher.hexdigest()
+
+
+def _read_part(
+    reader: _HashingReader, load: Callable[[_HashingReader], Any], size: int, sha: str
+) -> Any:
+    value = load(reader)
+    if reader.hexdigest() != sha or reader.size != size:
+        raise StaleCheckpoint("its state does not match its checksum")
+    return value
+
+
+@dataclass
+class PendingResume:
+    """A checkpoint checked against the log (code, files, checksum of what was read, the
+    newer events) whose history part is not decoded yet: `overlay` is exact for search,
+    browse and page gating (see `State.apply_overlay_events`); `complete()` decodes the
+    rest and folds the newer events on top."""
+
+    path: Path
+    meta: dict[str, Any]
+    position: Position  # the marks after the newer events; `applied` set by complete()
+    new_hashes: np.ndarray
+    tail: list[Event]
+    started: float
+    overlay_data: dict[str, Any] | None = None  # the undecoded overlay part (columns)
+    overlay: State | None = None  # deferred only: the overlay with the newer events' changes
+    state: State | None = None  # the checkpoint's whole state, when already decoded
+    handle: BinaryIO | None = None  # deferred only: open at the history part
+    seconds: float = 0.0  # checking and decoding the overlay
+
+    @property
+    def deferred(self) -> bool:
+        return self.state is None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def complete(self) -> LoadResult:
+        """The whole state with the newer events folded on top; raises StaleCheckpoint
+        when the history part does not match its checksum or cannot be read."""
+        began = time.perf_counter()
+        try:
+            state = self.state
+            if state is None:
+                assert self.handle is not None and self.overlay_data is not None
+                try:
+                    with gc_paused():
+                        state = _decode_overlay(self.overlay_data)
+                        reader = _HashingReader(self.handle, self.meta["history_bytes"])
+                        history = _read_part(
+                            reader,
+                            lambda r: _PlainUnpickler(r).load(),
+                            self.meta["history_bytes"],
+                            self.meta["history_sha256"],
+                        )
+                        _decode_history(history, state)
+                        del history
+                except StaleCheckpoint:
+                    raise
+                except Exception as exc:
+                    raise StaleCheckpoint(
+                        f"unreadable state ({type(exc).__name__}: {exc})"
+                    ) from None
+        finally:
+            self.close()
+        if state.event_count + state.skipped != self.meta["applied"]:
+            raise StaleCheckpoint("its state does not match its header")
+        position = self.position
+        state.apply_all(self.tail)
+        position.applied = state.event_count + state.skipped
+        if self.tail:
+            position.last_key = _sort_key(self.tail[-1])
+            position.ids = _merge_sorted(position.ids, self.new_hashes)
+        self.state = state
+        return LoadResult(
+            state=state,
+            position=position,
+            mode="checkpoint",
+            checkpoint=self.path,
+            new_events=len(self.tail),
+            # Checking, and decoding, not the time between (the app serves meanwhile).
+            seconds=self.seconds + time.perf_counter() - began,
+        )
+
+
 def resume(state_dir: Path, path: Path) -> LoadResult:
     """The state of checkpoint `path` with the events after it folded on top; raises
     StaleCheckpoint (or LogError for a corrupt new line) when that is not exact."""
+    return begin_resume(state_dir, path, defer_history=False).complete()
+
+
+def begin_resume(state_dir: Path, path: Path, *, defer_history: bool = True) -> PendingResume:
+    """Check checkpoint `path` against the log and decode its overlay part (and, unless
+    `defer_history`, the rest); raises StaleCheckpoint (or LogError for a corrupt new
+    line) when resuming from it would not be exact. Nothing of the checkpoint is in the
+    result before every check has passed."""
     started = time.perf_counter()
     header = _read_header(path)
     meta = header.data
     if meta.get("code") != code_fingerprint():
         raise StaleCheckpoint("written by other code")
+    if path.stat().st_size != header.payload_offset + int(meta["state_bytes"]):
+        raise StaleCheckpoint("its size does not match its header")
+    if meta.get("layout") == "columns" and int(meta["overlay_bytes"]) + int(
+        meta["history_bytes"]
+    ) != int(meta["state_bytes"]):
+        raise StaleCheckpoint("its parts do not match its header")
     marks = {name: FileMark(*mark) for name, mark in meta["files"].items()}
     files = {p.name: p for p in list_files(state_dir)}
     for name, mark in sorted(marks.items()):  # the cheap checks first
@@ -306,45 +432,86 @@ def resume(state_dir: Path, path: Path) -> LoadResult:
             raise StaleCheckpoint(f"{name} is shorter than what it folded", log_changed=True)
     switch = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)  # hand the GIL over to the checking threads sooner
+    handle = path.open("rb", buffering=1 << 20)
     try:
-        return _resume(state_dir, path, header, marks, files, started)
+        pending = _begin(state_dir, path, header, marks, files, handle, started, defer_history)
+    except BaseException:
+        handle.close()
+        raise
     finally:
         sys.setswitchinterval(switch)
+    if pending.handle is None:
+        handle.close()
+    return pending
 
 
-def _resume(
+def _begin(
     state_dir: Path,
     path: Path,
     header: _Header,
     marks: dict[str, FileMark],
     files: dict[str, Path],
+    handle: BinaryIO,
     started: float,
-) -> LoadResult:
+    defer_history: bool,
+) -> PendingResume:
     meta = header.data
+    columns = meta.get("layout") == "columns"
+    overlay_data: dict[str, Any] | None = None
+    state: State | None = None
     with ThreadPoolExecutor(_HASH_WORKERS) as pool:
-        # The checks run beside the unpickling: hashing releases the GIL.
-        payload_check = pool.submit(_file_region_sha256, path, header.payload_offset)
+        # The checks run beside the decoding: hashing releases the GIL.
         file_checks = {
             name: pool.submit(_verify_file, files[name], marks.get(name)) for name in files
         }
         try:
-            with path.open("rb", buffering=1 << 20) as handle:
-                handle.seek(header.ids_offset)
-                ids = np.frombuffer(handle.read(8 * int(meta["ids"])), dtype=np.uint64).copy()
-                with gc_paused():
-                    if meta.get("layout") == "columns":
-                        state = _decode_columns(_PlainUnpickler(handle).load())
-                    else:
-                        state = _RestrictedUnpickler(handle).load()
+            handle.seek(header.ids_offset)
+            ids = np.frombuffer(handle.read(8 * int(meta["ids"])), dtype=np.uint64).copy()
+            with gc_paused():
+                if columns:
+                    # Small: checked before it is even unpickled.
+                    raw = handle.read(int(meta["overlay_bytes"]))
+                    if hashlib.sha256(raw).hexdigest() != meta["overlay_sha256"]:
+                        raise StaleCheckpoint("its overlay does not match its checksum")
+                    overlay_data = _PlainUnpickler(io.BytesIO(raw)).load()
+                    del raw
+                    if type(overlay_data) is not dict:
+                        raise ValueError("the overlay part is not a mapping")
+                    counters = overlay_data["counters"]
+                    if not defer_history:
+                        state = _decode_overlay(overlay_data)
+                        size = int(meta["history_bytes"])
+                        history = _read_part(
+                            _HashingReader(handle, size),
+                            lambda r: _PlainUnpickler(r).load(),
+                            size,
+                            meta["history_sha256"],
+                        )
+                        _decode_history(history, state)
+                        del history
+                else:
+                    size = int(meta["state_bytes"])
+                    state = _read_part(
+                        _HashingReader(handle, size),
+                        lambda r: _RestrictedUnpickler(r).load(),
+                        size,
+                        meta["state_sha256"],
+                    )
+                    if not isinstance(state, State):
+                        raise ValueError("not a state")
+                    counters = [state.event_count, state.last_event_ts, state.skipped]
         except Exception as exc:  # any damage to the payload: fold from the log instead
-            for future in (payload_check, *file_checks.values()):
+            for future in file_checks.values():
                 future.cancel()
+            if isinstance(exc, StaleCheckpoint):
+                raise
             raise StaleCheckpoint(f"unreadable state ({type(exc).__name__}: {exc})") from None
-        digest, size = payload_check.result()
-        if digest != meta["state_sha256"] or size != meta["state_bytes"]:
-            raise StaleCheckpoint("its state does not match its checksum")
         checked = {name: future.result() for name, future in file_checks.items()}
-    if not isinstance(state, State) or state.event_count + state.skipped != meta["applied"]:
+    if (
+        type(counters) is not list
+        or len(counters) != 3
+        or counters[0] + counters[2] != meta["applied"]
+    ):
         raise StaleCheckpoint("its state does not match its header")
     if len(ids) != meta["applied_ids"] or (len(ids) > 1 and (np.diff(ids) < 0).any()):
         raise StaleCheckpoint("its event ids are damaged")
@@ -371,19 +538,27 @@ def _resume(
     tail.sort(key=_sort_key)
     if tail and _sort_key(tail[0]) <= last_key:
         raise StaleCheckpoint("a new event sorts before its last event")
-    state.apply_all(tail)
-    position.applied = state.event_count + state.skipped
-    if tail:
-        position.last_key = _sort_key(tail[-1])
-        position.ids = _merge_sorted(ids, new_hashes)
-    return LoadResult(
-        state=state,
+    pending = PendingResume(
+        path=path,
+        meta=meta,
         position=position,
-        mode="checkpoint",
-        checkpoint=path,
-        new_events=len(tail),
-        seconds=time.perf_counter() - started,
+        new_hashes=new_hashes,
+        tail=tail,
+        started=started,
+        overlay_data=overlay_data,
+        state=state,
     )
+    if state is None:
+        assert overlay_data is not None
+        try:
+            overlay = _decode_overlay(overlay_data)
+        except Exception as exc:
+            raise StaleCheckpoint(f"unreadable state ({type(exc).__name__}: {exc})") from None
+        overlay.apply_overlay_events(tail)
+        pending.overlay = overlay
+        pending.handle = handle
+    pending.seconds = time.perf_counter() - started
+    return pending
 
 
 def checkpoints(state_dir: Path) -> list[Path]:
@@ -398,11 +573,29 @@ def checkpoints(state_dir: Path) -> list[Path]:
 def load(state_dir: Path) -> LoadResult:
     """The folded state of the folder: from the newest checkpoint that checks out, with
     the new events folded on top, or else from the whole log."""
+    result = begin_load(state_dir, defer_history=False)
+    assert isinstance(result, LoadResult)
+    return result
+
+
+def begin_load(state_dir: Path, *, defer_history: bool = True) -> PendingResume | LoadResult:
+    """As `load`; but with `defer_history`, a checkpoint that checks out and whose history
+    part can wait is returned as a PendingResume after only its overlay is decoded."""
     started = time.perf_counter()
     reason = "no checkpoint"
     for path in checkpoints(state_dir)[:2]:
         try:
-            result = resume(state_dir, path)
+            pending = begin_resume(state_dir, path, defer_history=defer_history)
+            if pending.deferred:
+                log.info(
+                    "checkpoint %s checked and its overlay read, with %d newer event(s), "
+                    "in %.2fs; the history follows",
+                    path.name,
+                    len(pending.tail),
+                    pending.seconds,
+                )
+                return pending
+            result = pending.complete()
         except LogError:
             raise
         except (StaleCheckpoint, OSError, KeyError, TypeError, ValueError) as exc:
@@ -443,15 +636,31 @@ def write(state_dir: Path, writer: str, state: State, position: Position) -> Pat
     """Write `state`, the fold of `position`, as this writer's checkpoint (atomically),
     and remove older checkpoint files."""
     buffer = io.BytesIO()
+    parts: dict[str, Any] = {}
     try:
         layout = "columns"
-        pickle.dump(_encode_columns(state), buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        overlay, history = _encode_columns(state)
+        pickle.dump(overlay, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        cut = buffer.tell()
+        pickle.dump(history, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        view = buffer.getbuffer()
+        # Each part has its own checksum: the overlay is checked and served before the
+        # history is read (see `begin_resume`).
+        parts = {
+            "overlay_bytes": cut,
+            "overlay_sha256": hashlib.sha256(view[:cut]).hexdigest(),
+            "history_bytes": len(view) - cut,
+            "history_sha256": hashlib.sha256(view[cut:]).hexdigest(),
+        }
+        del view
     except _Unencodable as exc:
         log.info("checkpoint written as records: %s", exc)
         layout = "records"
         buffer = io.BytesIO()
         _RecordPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(_compact(state))
     payload = buffer.getbuffer()
+    if layout == "records":
+        parts = {"state_sha256": hashlib.sha256(payload).hexdigest()}
     ids = np.ascontiguousarray(position.ids, dtype=np.uint64)
     header = {
         "format": FORMAT,
@@ -465,7 +674,7 @@ def write(state_dir: Path, writer: str, state: State, position: Position) -> Pat
         "applied_ids": len(ids),
         "ids": len(ids),
         "state_bytes": len(payload),
-        "state_sha256": hashlib.sha256(payload).hexdigest(),
+        **parts,
     }
     raw = json.dumps(header, separators=(",", ":")).encode()
     final = state_dir / f"checkpoint-{writer}.pickle"
@@ -652,14 +861,19 @@ _COLUMNS: dict[type, tuple[tuple[str, Any], ...]] = {
         ("private_requested", _BOOL),
     ),
 }
-_RECORD_DICTS = (
-    ("reports", records.Report),
-    ("discussions", records.Discussion),
+# The overlay part: what search, browse and page gating read (and the proposals a merge
+# decision needs), small enough to decode before the app serves.
+_OVERLAY_DICTS = (
     ("proposals", records.TagProposal),
-    ("access_requests", records.AccessRequest),
     ("preferences", records.Preferences),
     ("safeguards", records.Safeguard),
 )
+_HISTORY_DICTS = (
+    ("reports", records.Report),
+    ("discussions", records.Discussion),
+    ("access_requests", records.AccessRequest),
+)
+_RECORD_DICTS = (*_HISTORY_DICTS, *_OVERLAY_DICTS)
 _ID_LISTS = (
     "reports_by_artifact",
     "discussions_by_artifact",
@@ -753,16 +967,20 @@ class _Encoder:
         return columns
 
 
-def _encode_columns(state: State) -> dict[str, Any]:
-    """The state as columns (see above); raises _Unencodable when that is not exact."""
+def _encode_columns(state: State) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The state as columns (see above), in two parts with a string pool each: the
+    overlay (`_OVERLAY_DICTS`, merged tags, counters) and the history (the rest). Raises
+    _Unencodable when that is not exact."""
     names = {f.name for f in dataclasses.fields(State)}
     if names != _STATE_FIELDS or any(
         tuple(f.name for f in dataclasses.fields(cls)) != tuple(n for n, _ in spec)
         for cls, spec in _COLUMNS.items()
     ):
         raise _Unencodable("the record types changed")
+    small = _Encoder()
+    overlay: dict[str, Any] = {"format": "overlay-1"}
     encoder = _Encoder()
-    out: dict[str, Any] = {"format": "columns-2"}
+    out: dict[str, Any] = {"format": "columns-3"}
     # Comments: each discussion's list in turn, then any only in state.comments.
     discussions = list(state.discussions.values())
     table: list[Any] = []
@@ -791,6 +1009,7 @@ def _encode_columns(state: State) -> dict[str, Any]:
     }
     comment_offsets = np.array(offsets, dtype=np.int64).tobytes()
     for name, cls in _RECORD_DICTS:
+        part_encoder, part = (small, overlay) if (name, cls) in _OVERLAY_DICTS else (encoder, out)
         mapping = getattr(state, name)
         if type(mapping) is not dict or len({id(v) for v in mapping.values()}) != len(mapping):
             raise _Unencodable(f"{name} is not a plain mapping of distinct records")
@@ -798,7 +1017,10 @@ def _encode_columns(state: State) -> dict[str, Any]:
         keys = list(mapping)
         if any(type(k) is not str for k in keys):
             raise _Unencodable(f"{name} has keys that are not text")
-        out[name] = {"keys": keys, "values": encoder.table(values, cls, comments=comment_offsets)}
+        part[name] = {
+            "keys": keys,
+            "values": part_encoder.table(values, cls, comments=comment_offsets),
+        }
     if len({id(a) for a in state.actions}) != len(state.actions):
         raise _Unencodable("an action is shared")
     out["actions"] = encoder.table(list(state.actions), records.ModerationAction)
@@ -807,9 +1029,10 @@ def _encode_columns(state: State) -> dict[str, Any]:
         expected = dict if name == "merged_tags" else defaultdict
         if type(mapping) is not expected:
             raise _Unencodable(f"{name} is a {type(mapping).__name__}")
-        out[name] = {
-            "keys": encoder.strings(mapping),
-            **encoder.nested(list(mapping.values()), list),
+        part_encoder, part = (small, overlay) if name == "merged_tags" else (encoder, out)
+        part[name] = {
+            "keys": part_encoder.strings(mapping),
+            **part_encoder.nested(list(mapping.values()), list),
         }
     by_actions = state.actions_by_artifact
     if type(by_actions) is not defaultdict or any(
@@ -839,9 +1062,10 @@ def _encode_columns(state: State) -> dict[str, Any]:
         raise _Unencodable("counters are not numbers")
     if type(state.last_event_ts) is not str:
         raise _Unencodable("last_event_ts is not text")
-    out["counters"] = [state.event_count, state.last_event_ts, state.skipped]
+    overlay["counters"] = [state.event_count, state.last_event_ts, state.skipped]
+    overlay["pool"] = small.pool
     out["pool"] = encoder.pool
-    return out
+    return overlay, out
 
 
 def _recent(moment: datetime, cutoff: datetime) -> bool:
@@ -908,18 +1132,36 @@ class _Decoder:
         return list(map(cls, *values)) if values else []
 
 
-def _decode_columns(data: dict[str, Any]) -> State:
-    if data.get("format") != "columns-2":
-        raise ValueError("unknown snapshot layout")
+def _decode_overlay(data: dict[str, Any]) -> State:
+    """A state holding only the overlay part (see `_encode_columns`) and the counters."""
+    if data.get("format") != "overlay-1":
+        raise ValueError("unknown overlay layout")
     decoder = _Decoder(data["pool"])
     state = State()
+    for name, cls in _OVERLAY_DICTS:
+        part = data[name]
+        values = decoder.table(cls, part["values"])
+        setattr(state, name, dict(zip(_text_list(part["keys"]), values, strict=True)))
+    part = data["merged_tags"]
+    state.merged_tags = dict(
+        zip(decoder.strings(part["keys"]), decoder.nested(part, list), strict=True)
+    )
+    state.event_count, state.last_event_ts, state.skipped = data["counters"]
+    return state
+
+
+def _decode_history(data: dict[str, Any], state: State) -> None:
+    """Fill in the history part (everything `_decode_overlay` leaves empty)."""
+    if data.get("format") != "columns-3":
+        raise ValueError("unknown snapshot layout")
+    decoder = _Decoder(data["pool"])
     table = decoder.table(records.Comment, data["comment_table"])
     keys = _text_list(data["comments"]["keys"])
     rows = np.frombuffer(data["comments"]["rows"], dtype=np.int64)
     if len(rows) and (rows.min() < 0 or rows.max() >= len(table)):
         raise ValueError("comment row out of range")
     state.comments = dict(zip(keys, map(table.__getitem__, rows.tolist()), strict=True))
-    for name, cls in _RECORD_DICTS:
+    for name, cls in _HISTORY_DICTS:
         part = data[name]
         values = decoder.table(cls, part["values"], comments=table)
         setattr(state, name, dict(zip(_text_list(part["keys"]), values, strict=True)))
@@ -929,10 +1171,6 @@ def _decode_columns(data: dict[str, Any]) -> State:
         mapping: defaultdict[str, list[Any]] = defaultdict(list)
         mapping.update(zip(decoder.strings(part["keys"]), decoder.nested(part, list), strict=True))
         setattr(state, name, mapping)
-    part = data["merged_tags"]
-    state.merged_tags = dict(
-        zip(decoder.strings(part["keys"]), decoder.nested(part, list), strict=True)
-    )
     part = data["actions_by_artifact"]
     offsets = np.frombuffer(part["offsets"], dtype=np.int64).tolist()
     flat = np.frombuffer(part["values"], dtype=np.int64).tolist()
@@ -948,8 +1186,6 @@ def _decode_columns(data: dict[str, Any]) -> State:
         ):
             times[user] = [datetime.fromisoformat(v) for v in values]
         setattr(state, name, times)
-    state.event_count, state.last_event_ts, state.skipped = data["counters"]
-    return state
 
 
 def _text_list(value: Any) -> list[str]:
@@ -997,6 +1233,39 @@ class Checkpointer:
     def load(self) -> State:
         """Load (see `load`), and remember what the state is the fold of."""
         result = load(self.state_dir)
+        self._remember(result)
+        return result.state
+
+    def begin_load(self) -> PendingResume | None:
+        """Start loading: a PendingResume whose overlay can be served while `finish_load`
+        decodes the history, or None when the whole state is loaded already (a full
+        fold, or a checkpoint with nothing to defer: see `last_load`)."""
+        found = begin_load(self.state_dir, defer_history=True)
+        if isinstance(found, PendingResume):
+            return found
+        self._remember(found)
+        return None
+
+    def finish_load(self, pending: PendingResume) -> State:
+        """The whole state of `pending`; if its history part turns out damaged, the
+        state from the next checkpoint that checks out or the whole log instead."""
+        started = time.perf_counter()
+        try:
+            result = pending.complete()
+        except (StaleCheckpoint, OSError, KeyError, TypeError, ValueError) as exc:
+            log.warning("checkpoint %s not used: %s", pending.path, exc)
+            result = load(self.state_dir)
+        else:
+            log.info(
+                "history of %s decoded and %d newer event(s) folded in %.2fs",
+                pending.path.name,
+                result.new_events,
+                time.perf_counter() - started,
+            )
+        self._remember(result)
+        return result.state
+
+    def _remember(self, result: LoadResult) -> None:
         self.position = result.position
         self.last_load = result
         if result.position.applied >= FREEZE_MIN_EVENTS:
@@ -1006,7 +1275,6 @@ class Checkpointer:
             self.checkpointed = self.position.applied - result.new_events
         else:
             self.checkpointed = 0
-        return result.state
 
     def due(self, state: State) -> bool:
         return state.event_count + state.skipped - self.checkpointed >= self.min_new_events
@@ -1172,8 +1440,11 @@ __all__ = [
     "CHECKPOINT_GLOB",
     "Checkpointer",
     "LoadResult",
+    "PendingResume",
     "Position",
     "StaleCheckpoint",
+    "begin_load",
+    "begin_resume",
     "fold_folder",
     "load",
     "resume",

@@ -9,18 +9,21 @@ memory never keeps an event the log does not have.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
 from safeguards.catalog import CATALOG_CACHE_DIR, Catalog, load_catalog
 from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
-from safeguards.checkpoint import Checkpointer
+from safeguards.checkpoint import Checkpointer, PendingResume
 from safeguards.config import Settings
 from safeguards.errors import Conflict, InvalidInput, NotFound, RateLimited, SafeguardsError
 from safeguards.eventlog import EventLog, LogError
@@ -47,7 +50,7 @@ from safeguards.search import (
     effective_tags,
     search,
 )
-from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
+from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS, State
 from safeguards.textrules import clean_tag, clean_text
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,21 @@ log = logging.getLogger(__name__)
 PROPOSABLE_TAGS: tuple[str, ...] = (NFAA_TAG, *(c.tag for c in CATEGORY_BY_SLUG.values()))
 MODERATION_ACTIONS: tuple[str, ...] = (*ARTIFACT_ACTIONS, *DISCUSSION_ACTIONS)
 _HOUR = timedelta(hours=1)
+# How long a call that needs the whole state waits for the history to finish loading.
+HISTORY_WAIT_SECONDS = 60.0
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _needs_history(method: _Method) -> _Method:
+    """For calls that read or change more than the overlay: they wait for the history
+    (`Safeguards._need_history`); no change is ever applied to a partial state."""
+
+    @functools.wraps(method)
+    def wrapper(self: Safeguards, *args: Any, **kwargs: Any) -> Any:
+        self._need_history()
+        return method(self, *args, **kwargs)
+
+    return cast(_Method, wrapper)
 
 
 def short_id(prefix: str) -> str:
@@ -90,38 +108,147 @@ class Safeguards:
         catalog: Catalog,
         log_writer: EventLog,
         checkpointer: Checkpointer | None = None,
+        pending: PendingResume | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.log = log_writer
         self._lock = threading.RLock()
-        if checkpointer is None or checkpointer.last_load is None:
-            checkpointer = checkpointer or Checkpointer(settings.state_dir, log_writer.writer_name)
-            checkpointer.load()
-        assert checkpointer.last_load is not None
-        # The fold of the log, resumed from a verified checkpoint when there is one.
-        self.state = checkpointer.last_load.state
+        self.history_wait_seconds = HISTORY_WAIT_SECONDS
+        # Set once `_state` is the whole fold (or the history failed: `_history_error`).
+        self._history_ready = threading.Event()
+        self._history_error: str | None = None
+        self._history_thread: threading.Thread | None = None
+        self._history_start_lock = threading.Lock()
+        self._pending = pending
+        # While the history loads: the checkpoint's overlay with the newer events' changes,
+        # exact for search, browse and page gating; never written to.
+        self._early: State | None = None
+        self._state: State | None = None
+        if pending is not None:
+            assert checkpointer is not None and pending.overlay is not None
+            self._early = pending.overlay
+        else:
+            if checkpointer is None or checkpointer.last_load is None:
+                checkpointer = checkpointer or Checkpointer(
+                    settings.state_dir, log_writer.writer_name
+                )
+                checkpointer.load()
+            assert checkpointer.last_load is not None
+            # The fold of the log, resumed from a verified checkpoint when there is one.
+            self._state = checkpointer.last_load.state
+            self._history_ready.set()
         self._checkpoints = checkpointer
         checkpointer.start(self)  # keeps a recent checkpoint on disk for the next start
         self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
 
     @classmethod
-    def open(cls, settings: Settings) -> Safeguards:
+    def open(cls, settings: Settings, *, defer_history: bool = False) -> Safeguards:
         """Load the catalog, check the state folder and fold the log (start-up errors name
         the file and line). The catalog (Arrow, cached under the state folder) loads in a
-        thread beside the state; a bad catalog is still the error reported first."""
+        thread beside the state; a bad catalog is still the error reported first.
+
+        With `defer_history`, a verified checkpoint's history (reports, discussions,
+        comments...) is decoded later, by `start_history()` or the first call that needs
+        it: search and browse are served from the checkpoint's overlay meanwhile, so the
+        app serves seconds sooner."""
+        pending = None
         with ThreadPoolExecutor(1) as pool:
             cache = settings.state_dir / CATALOG_CACHE_DIR
             loading = pool.submit(load_catalog, settings.catalog_path, cache_dir=cache)
             try:
                 log_writer = EventLog(settings.state_dir)
                 checkpointer = Checkpointer(settings.state_dir, log_writer.writer_name)
-                checkpointer.load()
+                if defer_history:
+                    pending = checkpointer.begin_load()
+                else:
+                    checkpointer.load()
             except BaseException:
                 loading.result()
                 raise
-            catalog = loading.result()
-        return cls(settings, catalog, log_writer, checkpointer)
+            try:
+                catalog = loading.result()
+            except BaseException:
+                if pending is not None:
+                    pending.close()
+                raise
+        return cls(settings, catalog, log_writer, checkpointer, pending)
+
+    # -- the state, and the history loaded after start-up ------------------------------
+
+    @property
+    def state(self) -> State:
+        """The whole folded state; waits (a bounded time) while the history loads."""
+        self._need_history()
+        assert self._state is not None
+        return self._state
+
+    @property
+    def history_loaded(self) -> bool:
+        """Whether the whole state is loaded (what the UI may say while it is not)."""
+        return self._history_ready.is_set() and self._history_error is None
+
+    def start_history(self) -> None:
+        """Decode the deferred history in a background thread (once; nothing to do when
+        it is loaded). The app calls this once it serves: decoding beside Gradio's import
+        and launch would slow both (one GIL)."""
+        with self._history_start_lock:
+            if self._history_thread is not None or self._history_ready.is_set():
+                return
+            self._history_thread = threading.Thread(
+                target=self._load_history, name="history", daemon=True
+            )
+            self._history_thread.start()
+
+    def wait_for_history(self, timeout: float | None = None) -> bool:
+        """Start the history if needed and wait for it; whether it is loaded."""
+        self.start_history()
+        return self._history_ready.wait(timeout) and self._history_error is None
+
+    def _need_history(self) -> None:
+        if self._history_ready.is_set() and self._history_error is None:
+            return
+        self.start_history()
+        if not self._history_ready.wait(self.history_wait_seconds):
+            raise SafeguardsError("The history is still loading; please try again in a moment.")
+        if self._history_error is not None:
+            raise SafeguardsError(
+                "The history could not be loaded; please tell the administrators."
+            )
+
+    def _load_history(self) -> None:
+        started = time.perf_counter()
+        pending = self._pending
+        assert pending is not None
+        try:
+            state = self._checkpoints.finish_load(pending)
+        except BaseException as exc:
+            log.exception("loading the history failed; changes are refused")
+            self._history_error = f"{type(exc).__name__}: {exc}"
+            self._history_ready.set()
+            return
+        early = self._early
+        if early is not None and (
+            early.safeguards != state.safeguards
+            or early.merged_tags != state.merged_tags
+            or early.preferences != state.preferences
+        ):  # cannot happen (see State.apply_overlay_events); say so loudly if it does
+            log.error("the overlay served during start-up differed from the whole state")
+        self._state = state  # before `_early` goes: readers take `_early` first
+        self._early = None
+        self._pending = None
+        self._history_ready.set()
+        log.info("history ready: the whole state is loaded (%.2fs)", time.perf_counter() - started)
+
+    def _visible_state(self) -> State:
+        """For search, browse and page gating: the whole state, or while the history
+        loads the exact overlay (never written to, so no lock is needed to read it)."""
+        early = self._early
+        state = self._state
+        if state is not None:
+            return state
+        assert early is not None
+        return early
 
     # -- identity ---------------------------------------------------------------------
 
@@ -133,13 +260,15 @@ class Safeguards:
     # -- reads ------------------------------------------------------------------------
 
     def search(self, user: User, query: SearchQuery) -> SearchPage:
+        """Served from the start (see `_visible_state`)."""
         with self._lock:
-            return search(self.catalog, self.state, user, query)
+            return search(self.catalog, self._visible_state(), user, query)
 
     def category_counts(self, user: User) -> dict[str, int]:
         with self._lock:
+            state = self._visible_state()
             return {
-                slug: search(self.catalog, self.state, user, _count_query(slug)).total
+                slug: search(self.catalog, state, user, _count_query(slug)).total
                 for slug in CATEGORY_BY_SLUG
             }
 
@@ -149,11 +278,12 @@ class Safeguards:
         artifact = self.catalog.get(artifact_id) if isinstance(artifact_id, str) else None
         if artifact is None:
             raise NotFound(f"No artifact with id {str(artifact_id)[:100]!r}.")
-        guard = self.state.safeguard(artifact.id)
+        guard = self._visible_state().safeguard(artifact.id)
         if guard.private and not can(user, Action.VIEW_HIDDEN, artifact):
             raise NotFound(f"No artifact with id {artifact.id!r}.")
         return artifact
 
+    @_needs_history
     def view(self, user: User, artifact_id: str) -> ArtifactView:
         with self._lock:
             artifact = self.artifact(user, artifact_id)
@@ -187,6 +317,7 @@ class Safeguards:
                 else [],
             )
 
+    @_needs_history
     def discussion(self, user: User, discussion_id: object) -> Discussion:
         discussion = (
             self.state.discussions.get(discussion_id) if isinstance(discussion_id, str) else None
@@ -195,18 +326,21 @@ class Safeguards:
             raise NotFound(f"No discussion with id {str(discussion_id)[:100]!r}.")
         return discussion
 
+    @_needs_history
     def my_reports(self, user: User) -> list[Report]:
         authorize(user, Action.REPORT)
         with self._lock:
             mine = [r for r in self.state.reports.values() if r.reporter == user.username]
         return sorted(mine, key=lambda r: r.ts, reverse=True)
 
+    @_needs_history
     def my_access_requests(self, user: User) -> list[AccessRequest]:
         authorize(user, Action.REQUEST_ACCESS)
         with self._lock:
             mine = [r for r in self.state.access_requests.values() if r.user == user.username]
         return sorted(mine, key=lambda r: r.ts, reverse=True)
 
+    @_needs_history
     def proposal_diff(self, user: User, proposal_id: str) -> str:
         with self._lock:
             proposal = self._proposal(proposal_id)
@@ -216,11 +350,12 @@ class Safeguards:
     def show_mature_without_popup(self, user: User) -> bool:
         return (
             bool(user.username)
-            and self.state.preferences_of(user.username).show_mature_without_popup
+            and self._visible_state().preferences_of(user.username).show_mature_without_popup
         )
 
     # -- community changes ------------------------------------------------------------
 
+    @_needs_history
     def report(
         self,
         user: User,
@@ -267,6 +402,7 @@ class Safeguards:
         self._wait(ticket)
         return report
 
+    @_needs_history
     def open_discussion(
         self, user: User, artifact_id: object, title: object, text: object
     ) -> Discussion:
@@ -291,6 +427,7 @@ class Safeguards:
         self._wait(ticket)
         return discussion
 
+    @_needs_history
     def comment(self, user: User, discussion_id: object, text: object) -> Comment:
         authorize(user, Action.COMMENT)
         body = clean_text(text, "comment")
@@ -313,6 +450,7 @@ class Safeguards:
         self._wait(ticket)
         return comment
 
+    @_needs_history
     def set_discussion_status(
         self, user: User, discussion_id: object, status: object
     ) -> Discussion:
@@ -331,6 +469,7 @@ class Safeguards:
         self._wait(ticket)
         return discussion
 
+    @_needs_history
     def propose_tags(
         self, user: User, artifact_id: object, tags: object, note: object = ""
     ) -> TagProposal:
@@ -376,6 +515,7 @@ class Safeguards:
         self._wait(ticket)
         return proposal
 
+    @_needs_history
     def decide_proposal(
         self, user: User, proposal_id: object, merge: bool, note: object = ""
     ) -> TagProposal:
@@ -391,6 +531,7 @@ class Safeguards:
         self._wait(ticket)
         return proposal
 
+    @_needs_history
     def request_access(self, user: User, artifact_id: object, reason: object) -> AccessRequest:
         authorize(user, Action.REQUEST_ACCESS)
         text = clean_text(reason, "reason")
@@ -409,6 +550,7 @@ class Safeguards:
         self._wait(ticket)
         return request
 
+    @_needs_history
     def decide_access(self, user: User, request_id: object, approve: bool) -> AccessRequest:
         with self._lock:
             request = (
@@ -426,6 +568,7 @@ class Safeguards:
         self._wait(ticket)
         return request
 
+    @_needs_history
     def set_preference(self, user: User, show_mature_without_popup: object) -> bool:
         """Saved on the account; visitors keep the same preference in their browser."""
         authorize(user, Action.SET_ACCOUNT_PREFERENCE)
@@ -441,6 +584,7 @@ class Safeguards:
 
     # -- moderation -------------------------------------------------------------------
 
+    @_needs_history
     def moderate(
         self,
         user: User,
@@ -493,9 +637,12 @@ class Safeguards:
         """Fold the state again from the files (after a failed write, or when another
         replica's files arrived). No event can be queued while the lock is held, and once
         the log is idle the files hold exactly what was acknowledged."""
+        self.wait_for_history()  # not beside the loader, which sets the same position
         with self._lock:
             self.log.wait_idle()
-            self.state = self._checkpoints.load()  # a verified checkpoint, then the rest
+            self._state = self._checkpoints.load()  # a verified checkpoint, then the rest
+            self._early = None
+            self._history_error = None  # a failed history load is repaired too
 
     def _wait(self, ticket: int) -> None:
         try:

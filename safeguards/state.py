@@ -71,6 +71,13 @@ DISCUSSION_ACTIONS: tuple[str, ...] = (
     "unhide_comment",
 )
 
+# The events that can change what search, browse and page gating read (`safeguards`,
+# `merged_tags`, `preferences`), and `proposal.opened` for the proposals a merge reads.
+# Each of their handlers makes its change to those before it reads any other record.
+OVERLAY_EVENT_TYPES: frozenset[str] = frozenset(
+    {"moderation.action", "proposal.opened", "proposal.decided", "preference.set"}
+)
+
 
 @dataclass
 class State:
@@ -107,6 +114,20 @@ class State:
         with gc_paused():
             for event in events:
                 apply(event)
+
+    def apply_overlay_events(self, events: Iterable[Event]) -> None:
+        """Bring the overlay of a state that holds only the overlay and the proposals (a
+        checkpoint's overlay part) up to date with `events`, exactly as `apply_all` on the
+        whole state would: only OVERLAY_EVENT_TYPES are applied, and a handler that fails
+        here for want of a history record (a discussion) has made its overlay change by
+        then, as in the whole state. Counters and the other fields are not kept."""
+        for event in events:
+            if event.type not in OVERLAY_EVENT_TYPES:
+                continue
+            try:
+                _HANDLERS[event.type](self, event)
+            except (KeyError, ValueError, TypeError):
+                continue  # skipped in the whole state too, or failed after the change
 
     def apply(self, event: Event) -> None:
         handler = _HANDLERS.get(event.type)
