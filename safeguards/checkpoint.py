@@ -373,6 +373,7 @@ class PendingResume:
                         )
                         _decode_history(history, state)
                         del history
+                        _freeze_if_large(self.meta)
                 except StaleCheckpoint:
                     raise
                 except Exception as exc:
@@ -399,6 +400,13 @@ class PendingResume:
             # Checking, and decoding, not the time between (the app serves meanwhile).
             seconds=self.seconds + time.perf_counter() - began,
         )
+
+
+def _freeze_if_large(meta: dict[str, Any]) -> None:
+    """Millions of new long-lived records: keep them out of every future collection, and
+    before the collector is enabled again (its first pass would walk them all, ~1.5 s)."""
+    if meta["applied"] >= FREEZE_MIN_EVENTS:
+        gc.freeze()
 
 
 def resume(state_dir: Path, path: Path) -> LoadResult:
@@ -489,6 +497,7 @@ def _begin(
                         )
                         _decode_history(history, state)
                         del history
+                        _freeze_if_large(meta)
                 else:
                     size = int(meta["state_bytes"])
                     state = _read_part(

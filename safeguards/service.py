@@ -220,6 +220,9 @@ class Safeguards:
         started = time.perf_counter()
         pending = self._pending
         assert pending is not None
+        if self._early is not None:
+            with self._lock:  # a search meanwhile waits for this rather than doing it too
+                self._warm_search(self._early)
         try:
             state = self._checkpoints.finish_load(pending)
         except BaseException as exc:
@@ -234,11 +237,20 @@ class Safeguards:
             or early.preferences != state.preferences
         ):  # cannot happen (see State.apply_overlay_events); say so loudly if it does
             log.error("the overlay served during start-up differed from the whole state")
+        self._warm_search(state)  # not published yet: no lock needed
         self._state = state  # before `_early` goes: readers take `_early` first
         self._early = None
         self._pending = None
         self._history_ready.set()
         log.info("history ready: the whole state is loaded (%.2fs)", time.perf_counter() - started)
+
+    def _warm_search(self, state: State) -> None:
+        """Build search's overlay arrays for `state` here, not in a visitor's first search
+        (half a second with a Hub-sized catalog and many safeguards)."""
+        try:
+            search(self.catalog, state, self.user(None), SearchQuery(page_size=1))
+        except Exception:  # only a warm-up: the real search reports its own errors
+            log.exception("warming up search failed")
 
     def _visible_state(self) -> State:
         """For search, browse and page gating: the whole state, or while the history
