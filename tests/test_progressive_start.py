@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apprunner import start_app
+from gradio_client import Client
 from test_scale import LogWriter, canonical, full_fold
 
 from safeguards import checkpoint
@@ -238,3 +240,23 @@ def test_a_damaged_overlay_part_is_never_served(
     assert any("checksum" in r.getMessage() for r in caplog.records)
     assert canonical(service.state) == canonical(full_fold(state_dir))
     service._checkpoints.stop()
+
+
+def test_the_app_serves_from_the_overlay_then_loads_the_history(tmp_path: Path) -> None:
+    """app.py end to end: search over HTTP hides what the tail hid; the history loads."""
+    state_dir = tmp_path / "state"
+    _, changes = hidden_by_the_tail(state_dir)
+    private = next(a for a, c in changes.items() if c == "make_private")
+    running = start_app(tmp_path / "app", state_dir=state_dir, demo=False, moderators=MOD)
+    try:
+        client = Client(running.url, verbose=False)
+        found = client.predict(api_name="/search")
+        assert found["total"] and private not in {r["id"] for r in found["results"]}
+        deadline = time.monotonic() + 60
+        while "history ready" not in running.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log_text = running.log()
+        assert "its overlay read, with" in log_text and "history ready" in log_text
+        assert client.predict(api_name="/search") == found
+    finally:
+        running.stop()
