@@ -303,19 +303,6 @@ def _rss_kib(pid: int) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Each REST call without a session_hash makes Gradio 6.31 build a SessionState "
-        "holding the config of every component of the page (gradio/state_holder.py, "
-        "SessionState.__init__ -> BlocksConfig.config_for_block for ~230 blocks): about "
-        "35 ms of CPU and ~380 KB kept per call until evicted (launch "
-        "state_session_capacity: 10,000 by default, ~3.7 GB; 1,000 in launch_options, "
-        "~380 MB, but then a burst of 1,000 anonymous calls evicts the sessions of open "
-        "browser tabs). The app serves the named API from the full UI Blocks "
-        "(safeguards/ui/__init__.py build_app + api.register)."
-    ),
-)
 def test_anonymous_api_calls_do_not_grow_memory(tmp_path: Path) -> None:
     app = start_app(tmp_path, demo=True)
     try:

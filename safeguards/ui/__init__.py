@@ -9,13 +9,14 @@ import gradio as gr
 
 from safeguards.config import DEMO_PERSONAS, read_accounts
 from safeguards.service import Safeguards
-from safeguards.ui import activity, api, artifact, browse, moderation, research
+from safeguards.ui import activity, api, artifact, browse, moderation, research, serving
 from safeguards.ui.common import I18N, UiContext, new_browser_preference
 
 CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
 
 
 def build_app(service: Safeguards) -> gr.Blocks:
+    serving.install_lazy_sessions()
     settings = service.settings
     with gr.Blocks(title="Openness Safeguards", fill_width=True) as demo:
         gr.Markdown(I18N("app.title"), elem_id="app-title")
