@@ -466,6 +466,7 @@ def _begin(
     meta = header.data
     columns = meta.get("layout") == "columns"
     overlay_data: dict[str, Any] | None = None
+    overlay: State | None = None
     state: State | None = None
     with ThreadPoolExecutor(_HASH_WORKERS) as pool:
         # The checks run beside the decoding: hashing releases the GIL.
@@ -486,7 +487,9 @@ def _begin(
                     if type(overlay_data) is not dict:
                         raise ValueError("the overlay part is not a mapping")
                     counters = overlay_data["counters"]
-                    if not defer_history:
+                    if defer_history:  # decoded now, returned only once every check passed
+                        overlay = _decode_overlay(overlay_data)
+                    else:
                         state = _decode_overlay(overlay_data)
                         size = int(meta["history_bytes"])
                         history = _read_part(
@@ -558,11 +561,7 @@ def _begin(
         state=state,
     )
     if state is None:
-        assert overlay_data is not None
-        try:
-            overlay = _decode_overlay(overlay_data)
-        except Exception as exc:
-            raise StaleCheckpoint(f"unreadable state ({type(exc).__name__}: {exc})") from None
+        assert overlay is not None
         overlay.apply_overlay_events(tail)
         pending.overlay = overlay
         pending.handle = handle
