@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def username_problem(name: str) -> str | None:
+    """Why a username cannot be used, or None. Invisible and direction-changing
+    characters (Unicode "format" characters such as U+202E) would let one name pass for
+    another on every page that shows who reported or acted."""
+    hidden = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c) == "Cf"})
+    if hidden:
+        named = ", ".join(hidden)
+        return f"the username contains invisible or direction-changing characters ({named})"
+    return None
+
+
 def read_accounts(path: Path) -> dict[str, str]:
     """`username:password` lines; blank lines and `#` comments are ignored."""
     try:
@@ -90,6 +102,8 @@ def read_accounts(path: Path) -> dict[str, str]:
         username, sep, password = line.partition(":")
         if not sep or not username.strip() or not password:
             raise ConfigError(f"{path}:{number}: expected username:password")
+        if problem := username_problem(username.strip()):
+            raise ConfigError(f"{path}:{number}: {problem}")
         accounts[username.strip()] = password
     if not accounts:
         raise ConfigError(f"{path}: the accounts file lists no accounts")

@@ -16,6 +16,8 @@ LIMITS: dict[str, int] = {
     "tag": 50,
     "query": 200,
 }
+# One-line fields: a newline in a discussion title would break the heading it becomes.
+SINGLE_LINE: frozenset[str] = frozenset({"title", "tag", "query"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -30,6 +32,8 @@ def clean_text(value: object, field: str, *, required: bool = True) -> str:
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if _CONTROL.search(text):
         raise InvalidInput(f"The {label} contains control characters; please remove them.")
+    if field in SINGLE_LINE:
+        text = " ".join(text.split())
     if required and not text:
         raise InvalidInput(f"The {label} is required.")
     limit = LIMITS[field]

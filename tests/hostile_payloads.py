@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from safeguards.config import username_problem
+
 MARK = "HXM"  # text payloads: HXM000 ...
 USER_MARK = "HXU"  # usernames: HXU000 ...
 
@@ -153,6 +155,7 @@ def username_ok(name: str) -> bool:
         and not any(c in name for c in ":,\n\r")
         and not _CONTROL.search(name)
         and len(name) <= 120
+        and username_problem(name) is None  # refused at start-up: tests/test_identity.py
     )
 
 

@@ -185,6 +185,12 @@ def test_each_text_field_refuses_control_characters(
     assert count(settings) == before
 
 
+def test_discussion_titles_are_kept_on_one_line(service: Safeguards) -> None:
+    alice = service.user("alice")
+    discussion = service.open_discussion(alice, PLAIN, "  Two\nlines \t and\n\n  gaps ", "Hi")
+    assert discussion.title == "Two lines and gaps"
+
+
 def test_tags_are_limited_too(service: Safeguards, settings: Settings) -> None:
     alice = service.user("alice")
     with pytest.raises(InvalidInput, match=r"too long \(51 characters; the limit is 50\)"):

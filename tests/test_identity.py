@@ -13,7 +13,7 @@ import gradio as gr
 import pytest
 from apprunner import REPO
 
-from safeguards.config import Settings
+from safeguards.config import ConfigError, Settings, read_accounts
 from safeguards.service import Safeguards
 from safeguards.ui.common import current_user
 
@@ -45,6 +45,20 @@ def test_accounts_identity_comes_from_the_login(tmp_path: Path) -> None:
     request = SimpleNamespace(username="ana", headers={})
     assert current_user(service, "visitor", request, None).is_moderator
     assert current_user(service, "moderator", SimpleNamespace(username=None), None).username is None
+
+
+def test_accounts_file_refuses_invisible_and_direction_changing_usernames(
+    tmp_path: Path,
+) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text("alice:pw\n# a comment\n\u202eimda:pw\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"accounts.txt:3: .*U\+202E"):
+        read_accounts(accounts)
+    accounts.write_text("bob\u200b:pw\n", encoding="utf-8")  # zero-width space
+    with pytest.raises(ConfigError, match=r"accounts.txt:1: .*U\+200B"):
+        read_accounts(accounts)
+    accounts.write_text("alice:pw\nbob-2.x_y:pw\n", encoding="utf-8")
+    assert set(read_accounts(accounts)) == {"alice", "bob-2.x_y"}
 
 
 def test_demo_personas(tmp_path: Path) -> None:
