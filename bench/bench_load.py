@@ -228,6 +228,8 @@ async def run_phase(
 
     async def loop(user: User, http: httpx.AsyncClient) -> None:
         session = f"bench-{user.name}-{mix}" if keep_session else None
+        if rate:  # arrivals spread out from the start, not 100 calls at once
+            await asyncio.sleep(user.rng.uniform(0, len(users) / rate))
         while time.monotonic() < stop:
             label, endpoint, data = user.operation(mix)
             started = time.perf_counter()
