@@ -115,6 +115,7 @@ class Safeguards:
         self.log = log_writer
         self._lock = threading.RLock()
         self.history_wait_seconds = HISTORY_WAIT_SECONDS
+        self._preference_times: dict[str, list[datetime]] = {}
         # Set once `_state` is the whole fold (or the history failed: `_history_error`).
         self._history_ready = threading.Event()
         self._history_error: str | None = None
@@ -589,6 +590,15 @@ class Safeguards:
         with self._lock:
             if self.show_mature_without_popup(user) == show_mature_without_popup:
                 return show_mature_without_popup
+            # Counted in memory, not in the log: a flip-flopping client must not flood
+            # the log, and a restart forgiving the last hour's count is harmless.
+            self._check_rate(
+                user,
+                self._preference_times,
+                self.settings.comments_per_hour,
+                "preference changes",
+            )
+            self._preference_times[user.username or ""].append(datetime.now(UTC))
             payload = {"show_mature_without_popup": show_mature_without_popup}
             ticket = self._emit(user, "preference.set", payload)
         self._wait(ticket)

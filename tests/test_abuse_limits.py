@@ -98,6 +98,21 @@ def test_tag_proposals_count_toward_the_comment_limit(make_service: MakeService)
             service.propose_tags(alice, PLAIN, ["ethics-rigorous"], note)
 
 
+def test_flipping_the_content_preference_is_limited(
+    make_service: MakeService, settings: Settings
+) -> None:
+    service = make_service(comments_per_hour=4)
+    alice, bob = service.user("alice"), service.user("bob")
+    for value in (True, False, True, False):
+        assert service.set_preference(alice, value) is value
+    before = count(settings)
+    with pytest.raises(RateLimited, match="4 preference changes in the last hour"):
+        service.set_preference(alice, True)
+    assert count(settings) == before  # the refused change wrote nothing
+    assert service.set_preference(alice, False) is False  # no change: nothing to limit
+    assert service.set_preference(bob, True) is True  # others are not affected
+
+
 # -- the size of every text field ----------------------------------------------------------
 
 README_LIMITS = {"context": 5000, "comment": 5000, "title": 120, "note": 1000, "reason": 1000}
