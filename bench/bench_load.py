@@ -8,6 +8,7 @@ client of the accounts mode, for a fixed time:
 2. report: only `/report` (the write path: rights, rate limit, event, fsync);
 3. baseline: the same number of users calling `/noop` on a trivial Gradio app (one
    no-op endpoint, the same queue settings and the same login), in the same run;
+   2 and 3 alternate for `--rounds` rounds, and each side's rounds are added up;
 4. report+s: as 2, but each client keeps one `session_hash` across its calls (the REST
    body accepts one; gradio_client does the same). Gradio builds a session, with the
    config of every component of the page, for each new session_hash: this phase shows
@@ -258,6 +259,19 @@ async def run_phase(
     return phase
 
 
+def merged(rounds: list[Phase]) -> Phase:
+    """The rounds of one phase as one: calls, seconds and server CPU added up."""
+    total = Phase(rounds[0].name)
+    for part in rounds:
+        total.seconds += part.seconds
+        total.server_cpu += part.server_cpu
+        total.errors.update(part.errors)
+        total.report_ids.update(part.report_ids)
+        for op, values in part.latencies.items():
+            total.latencies[op].extend(values)
+    return total
+
+
 def start_baseline(workdir: Path, accounts_file: Path) -> tuple[subprocess.Popen, str]:
     script = workdir / "noop_app.py"
     script.write_text(BASELINE_APP)
@@ -335,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(
+        "--rounds", type=int, default=2, help="alternated report / no-op saturated rounds"
+    )
+    parser.add_argument(
         "--rate", type=float, default=20.0, help="calls per second offered in the paced phases"
     )
     parser.add_argument(
@@ -345,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.short:
-        args.users, args.duration, args.rate = 20, 5.0, 10.0
+        args.users, args.duration, args.rate, args.rounds = 20, 5.0, 10.0, 1
 
     ARTIFACTS.extend(str(i) for i in load_catalog(DEMO_CATALOG).frame["id"])
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -375,17 +392,37 @@ def main(argv: list[str] | None = None) -> int:
                 for n, (name, password) in enumerate(accounts.items())
             ]
 
-        phases = [
-            asyncio.run(
-                run_phase("mixed", app.url, users(1), "mixed", args.duration, app.process.pid)
-            ),
-            asyncio.run(
-                run_phase("report", app.url, users(2), "report", args.duration, app.process.pid)
-            ),
-            asyncio.run(
-                run_phase("no-op", baseline_url, users(3), "noop", args.duration, baseline.pid)
-            ),
-        ]
+        mixed = asyncio.run(
+            run_phase("mixed", app.url, users(1), "mixed", args.duration, app.process.pid)
+        )
+        reports, noops = [], []
+        for round_ in range(args.rounds):  # alternated, so drift in the machine's load
+            seed = 10 * round_  # affects both sides alike
+            reports.append(
+                asyncio.run(
+                    run_phase(
+                        "report",
+                        app.url,
+                        users(2 + seed),
+                        "report",
+                        args.duration,
+                        app.process.pid,
+                    )
+                )
+            )
+            noops.append(
+                asyncio.run(
+                    run_phase(
+                        "no-op",
+                        baseline_url,
+                        users(3 + seed),
+                        "noop",
+                        args.duration,
+                        baseline.pid,
+                    )
+                )
+            )
+        phases = [mixed, merged(reports), merged(noops)]
         if args.session_phase:  # the cause, measured: one Gradio session per user
             phases.append(
                 asyncio.run(

@@ -49,6 +49,18 @@ def test_lazy_session_updates_a_value_like_gradio() -> None:
     assert key in lazy.config_values and -1 not in lazy.config_values
 
 
+def test_sessions_share_no_config_they_update() -> None:
+    demo = _blocks()
+    serving.install_lazy_sessions()
+    first, second = state_holder.SessionState(demo), state_holder.SessionState(demo)
+    key = next(k for k, b in demo.blocks.items() if isinstance(b, gr.Textbox))
+    first._update_value_in_config(key, "changed in the first session")
+    assert second.config_values[key]["props"]["value"] == "ada"
+    second._update_value_in_config(key, "and in the second")
+    assert first.config_values[key]["props"]["value"] == "changed in the first session"
+    assert state_holder.SessionState(demo).config_values[key]["props"]["value"] == "ada"
+
+
 def test_configure_queue_amortises_analytics_unless_the_operator_chose(monkeypatch) -> None:
     monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
     serving.configure_queue(_blocks())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -92,7 +93,18 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except SafeguardsError as exc:
             raise gr.Error(exc.message, print_exception=False) from None
 
+    wrapper.__annotations__ = resolved_annotations(fn)
     return wrapper
+
+
+def resolved_annotations(fn: Callable[..., Any]) -> dict[str, Any]:
+    """`fn`'s annotations as objects. Gradio reads a handler's type hints on every call
+    (to inject gr.Request and gr.OAuthProfile); as strings (`from __future__ import
+    annotations`) each call would evaluate them again: ~0.4 ms of the report path."""
+    try:
+        return typing.get_type_hints(fn)
+    except (NameError, TypeError):  # a name only defined later: keep the strings
+        return dict(fn.__annotations__)
 
 
 def t(key: str, request: gr.Request | None, **values: object) -> str:

@@ -9,7 +9,8 @@ with `bench/bench_load.py` and py-spy):
   230 here, ~380 KB) although only deep links ever read it back: two thirds of the
   server's CPU time on the report path, and memory kept per call. `install_lazy_sessions`
   keeps Gradio's behaviour but builds a block's config when Gradio first reads or updates
-  it, and the whole set when a deep link asks for all of them. The patch checks the shape
+  it (from a per-block template: the same block gives the same config), and the whole
+  set when a deep link asks for all of them. The patch checks the shape
   of the pinned Gradio's `SessionState` first; if it changed, it is not installed and a
   warning says so (the app still works, only slower under anonymous API load).
 * After every finished event the queue rebuilds a pandas DataFrame of its last 10,000
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, ValuesView
 from types import CodeType
 from typing import Any
@@ -47,7 +49,7 @@ class LazyBlockConfigs(dict):
 
     def _build(self, key: int) -> dict:
         block = self._blocks_config.blocks[key]
-        config = self._blocks_config.config_for_block(key, [], block)
+        config = _config_from_template(self._blocks_config, key, block)
         super().__setitem__(key, config)
         return config
 
@@ -89,6 +91,22 @@ class LazyBlockConfigs(dict):
 
     def __len__(self) -> int:
         return super().__len__() + len(self._pending)
+
+
+# A block's config depends only on the block and its id; sessions only ever replace a
+# config or its props["value"], so each gets a copy of the top level and of props.
+_TEMPLATES: weakref.WeakKeyDictionary[Any, tuple[int, dict]] = weakref.WeakKeyDictionary()
+
+
+def _config_from_template(blocks_config: Any, key: int, block: Any) -> dict:
+    cached = _TEMPLATES.get(block)
+    if cached is None or cached[0] != key:
+        cached = (key, blocks_config.config_for_block(key, [], block))
+        _TEMPLATES[block] = cached
+    template = cached[1]
+    if "props" not in template:
+        return dict(template)
+    return {**template, "props": dict(template["props"])}
 
 
 def _lazy_init(self: state_holder.SessionState, blocks: Any) -> None:
