@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from safeguards.config import username_problem
+from safeguards.textrules import SINGLE_LINE
 
 MARK = "HXM"  # text payloads: HXM000 ...
 USER_MARK = "HXU"  # usernames: HXU000 ...
@@ -129,18 +130,19 @@ def payloads(prefix: str = MARK) -> list[tuple[str, str]]:
     return [(marker(n, prefix), payload(n, prefix)) for n in range(len(TEMPLATES))]
 
 
-def stored_form(text: str) -> str:
-    """What the server keeps of an accepted text (README: CRLF folded, NFC, trimmed)."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+def stored_form(text: str, field: str | None = None) -> str:
+    """What the server keeps of an accepted text (README: CRLF folded, NFC, trimmed; a
+    one-line field such as a title has its runs of blanks and newlines made one space)."""
+    kept = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return " ".join(kept.split()) if field in SINGLE_LINE else kept
 
 
-def refusal(text: str, limit: int) -> str | None:
-    """The sentence the server must answer with for `text` in a field of `limit`
+def refusal(text: str, limit: int, field: str | None = None) -> str | None:
+    """The sentence the server must answer with for `text` in `field`, of `limit`
     characters, or None if the text must be accepted."""
-    kept = stored_form(text)
-    if _CONTROL.search(kept):
+    if _CONTROL.search(stored_form(text)):
         return "control characters"
-    if len(kept) > limit:
+    if len(stored_form(text, field)) > limit:
         return "too long"
     return None
 
