@@ -17,6 +17,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Based on the Hugging Face post [Ethics and Society Newsletter #3: Ethical Openness at Hugging Face](https://huggingface.co/blog/ethics-soc-3) (CC-BY-4.0).",
         "依据 Hugging Face 博文[《道德与社会问题简报 #3：Hugging Face 上的道德开放性》](https://huggingface.co/blog/zh/ethics-soc-3)（CC-BY-4.0）。",
     ),
+    "app.history_loading": (
+        "The app has just restarted and is still loading its history: browsing and search work now; reports, discussions and changes will be ready in a few seconds.",
+        "应用刚刚重启，仍在加载历史记录：现在可以浏览和搜索；举报、讨论和各项更改将在几秒钟后可用。",
+    ),
     "demo.banner": (
         "Demo mode: pick a persona to try each role. Nothing here signs you in for real.",
         "演示模式：选择一个角色来体验各项权限。这里不会真正登录。",

@@ -33,6 +33,7 @@ from safeguards.errors import SafeguardsError
 from safeguards.search import SearchQuery, Sort
 from safeguards.service import Safeguards
 from safeguards.state import State
+from safeguards.ui import history_notice
 
 MOD = "mod"
 TIMES = ("report_times", "comment_times")  # checkpoints keep only the last day of these
@@ -152,6 +153,22 @@ def test_search_served_early_never_shows_what_the_tail_hides(
     assert counts == {u.username: service.category_counts(u) for u in users}
     assert mature == service.show_mature_without_popup(service.user("alice")) is False
     assert canonical(service.state) == canonical(full_fold(settings.state_dir))
+    service._checkpoints.stop()
+
+
+def test_the_page_says_the_history_is_loading_until_it_is(
+    tmp_path: Path, gated_history: threading.Event
+) -> None:
+    settings, _ = hidden_by_the_tail(tmp_path / "state")
+    service = Safeguards.open(settings, defer_history=True)
+    notice = history_notice(service)
+    shown, timer = notice()
+    assert shown.visible is True and timer.active is True  # and it checks again
+    assert not service.history_loaded  # asking did not wait for the history
+    gated_history.set()
+    assert service.wait_for_history(30)
+    shown, timer = notice()
+    assert shown.visible is False and timer.active is False
     service._checkpoints.stop()
 
 

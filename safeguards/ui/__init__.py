@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ def build_app(service: Safeguards) -> gr.Blocks:
                 persona = gr.State(None)
                 if settings.oauth:
                     gr.LoginButton()
+        loading = gr.Markdown(I18N("app.history_loading"), elem_id="history-loading", visible=False)
+        history_timer = gr.Timer(2.0, active=False)
         artifact_id = gr.Textbox(
             label=I18N("browse.open_id"), render=False, elem_id="artifact-id", max_length=200
         )
@@ -64,9 +67,23 @@ def build_app(service: Safeguards) -> gr.Blocks:
             moderation_ui.show_outputs,
             api_visibility="private",
         )
+        notice = history_notice(service)
+        for trigger in (demo.load, history_timer.tick):
+            trigger(notice, None, [loading, history_timer], api_visibility="private")
         api.register(service)
         gr.Markdown(I18N("app.credit"))
     return demo
+
+
+def history_notice(service: Safeguards) -> Callable[[], tuple[gr.Markdown, gr.Timer]]:
+    """While the history loads after a restart (progressive start), say so, and check
+    again every two seconds until it has loaded; never waits for it."""
+
+    def notice() -> tuple[gr.Markdown, gr.Timer]:
+        loading = not service.history_loaded
+        return gr.Markdown(visible=loading), gr.Timer(active=loading)
+
+    return notice
 
 
 def pick_row(event: gr.SelectData) -> tuple[str, gr.Tabs]:
