@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from safeguards import records
-from safeguards.eventlog import Event, LogError, gc_paused, list_files, parse_lines
+from safeguards.eventlog import Event, LogError, fsync_dir, gc_paused, list_files, parse_lines
 from safeguards.state import State
 
 log = logging.getLogger(__name__)
@@ -699,11 +699,7 @@ def write(state_dir: Path, writer: str, state: State, position: Position) -> Pat
         with contextlib.suppress(OSError):
             tmp.unlink()
     with contextlib.suppress(OSError):
-        fd = os.open(state_dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(state_dir)
     mtime = final.stat().st_mtime_ns
     for other in state_dir.glob(CHECKPOINT_GLOB):
         with contextlib.suppress(OSError):

@@ -211,7 +211,9 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a file created or renamed in `directory` survive a crash (its entry is data
+    of the folder)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -367,7 +369,7 @@ class EventLog:
                 continue
             except OSError as exc:
                 raise LogError(f"{path}: cannot create event log file ({exc})") from None
-        _fsync_dir(self.state_dir)
+        fsync_dir(self.state_dir)
         self.current_path = path
         self._file_bytes = 0
 

@@ -47,7 +47,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import tqdm as hf_tqdm
 
-from safeguards.eventlog import list_files
+from safeguards.eventlog import fsync_dir, list_files
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +163,6 @@ class _QuietTqdm(hf_tqdm):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class HubSync:
@@ -508,7 +499,8 @@ class HubSync:
             else:
                 path.unlink(missing_ok=True)
         if moved:
-            _fsync_dir(self.state_dir)
+            with contextlib.suppress(OSError):
+                fsync_dir(self.state_dir)
         return moved, nbytes
 
     def _push(self, remote: _Remote) -> None:
