@@ -1288,9 +1288,8 @@ class Checkpointer:
         service's lock with the log idle; with fork, a child process pickles and writes
         it and this call waits for the child (the service goes on at once)."""
         with self._write_lock:
-            with service._lock:
+            with service.locked_state() as state:
                 service.log.wait_idle()
-                state = service.state
                 own = self._own_sizes()
                 applied = state.event_count + state.skipped
                 if background and self.use_fork:

@@ -199,8 +199,7 @@ def build_queue(
         raise InvalidInput(f"Status is one of: {', '.join(QUEUE_STATUSES)}.")
     moment = now or datetime.now(UTC)
     items: list[QueueItem] = []
-    with service._lock:
-        state = service.state
+    with service.locked_state() as state:
         for artifact_id, report_ids in state.reports_by_artifact.items():
             artifact = service.catalog.get(artifact_id)
             if artifact is None or (wanted_kinds and artifact.kind.value not in wanted_kinds):
@@ -368,10 +367,9 @@ def item_detail(
 ) -> ItemDetail:
     authorize(user, Action.VIEW_QUEUE)
     moment = now or datetime.now(UTC)
-    with service._lock:
+    with service.locked_state() as state:
         view = service.view(user, artifact_id)  # NotFound for unknown ids
         artifact = view.artifact
-        state = service.state
         reports = [state.reports[r] for r in state.reports_by_artifact.get(artifact.id, ())]
         open_reports = [r for r in reports if r.status is ReportStatus.OPEN]
         responses = [
@@ -481,8 +479,7 @@ def act(
         user, artifact_id, action, text, discussion_id=discussion_id, comment_id=comment_id
     )
     aid = str(artifact_id)
-    with service._lock:
-        state = service.state
+    with service.locked_state() as state:
         actions = [state.actions[i] for i in state.actions_by_artifact.get(aid, ())]
         guard = Safeguard(**vars(state.safeguard(aid)))
     mine = next(
@@ -522,9 +519,8 @@ def bulk_dismiss(
     wanted = list(dict.fromkeys(a.strip() for a in _choices(artifact_ids, "items") if a.strip()))
     if not wanted:
         raise InvalidInput("Choose at least one queue item to dismiss.")
-    with service._lock:
-        for artifact_id in wanted:
-            service.artifact(user, artifact_id)  # NotFound before anything is recorded
+    for artifact_id in wanted:
+        service.artifact(user, artifact_id)  # NotFound before anything is recorded
     done: list[str] = []
     for artifact_id in wanted:
         try:
@@ -561,8 +557,8 @@ def audit_log(
     part = _filter_text(artifact, "artifact").lower()
     start = _bound(since, "since", end_of_day=False)
     end = _bound(until, "until", end_of_day=True)
-    with service._lock:
-        actions = list(service.state.actions)
+    with service.locked_state() as state:
+        actions = list(state.actions)
     rows = [
         {
             "ts": a.ts,
@@ -628,5 +624,5 @@ def export_audit_csv(service: Safeguards, user: User, out_dir: Path, **filters: 
 def moderators_seen(service: Safeguards, user: User) -> list[str]:
     """Moderators who have acted, for the audit log's filter."""
     authorize(user, Action.VIEW_QUEUE)
-    with service._lock:
-        return sorted({a.moderator for a in service.state.actions})
+    with service.locked_state() as state:
+        return sorted({a.moderator for a in state.actions})

@@ -74,8 +74,7 @@ def reports_over_time(
     if not isinstance(freq, str) or freq not in FREQUENCIES:
         raise InvalidInput("The period is D (day), W (week) or M (month).")
     rows: list[tuple[str, str]] = []
-    with service._lock:
-        state = service.state
+    with service.locked_state() as state:
         for report in state.reports.values():
             for group in _groups(service, state, report, by):
                 rows.append((report.ts, group))
@@ -122,8 +121,7 @@ def response_times(service: Safeguards, user: User) -> dict:
     owner_pending = 0
     action_hours: list[float] = []
     action_pending = 0
-    with service._lock:
-        state = service.state
+    with service.locked_state() as state:
         for report in state.reports.values():
             filed = parse_ts(report.ts)
             artifact = service.catalog.get(report.artifact_id)
@@ -194,8 +192,7 @@ def most_reported(service: Safeguards, user: User, limit: int = 20) -> pd.DataFr
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise InvalidInput("The limit is a whole number from 1 to 1000.")
     rows = []
-    with service._lock:
-        state = service.state
+    with service.locked_state() as state:
         for artifact_id, report_ids in state.reports_by_artifact.items():
             reports = [state.reports[r] for r in report_ids]
             artifact = service.catalog.get(artifact_id)

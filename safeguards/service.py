@@ -9,12 +9,13 @@ memory never keeps an event the log does not have.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -183,6 +184,15 @@ class Safeguards:
         self._need_history()
         assert self._state is not None
         return self._state
+
+    @contextlib.contextmanager
+    def locked_state(self) -> Iterator[State]:
+        """The whole state under the service lock, for the read models outside this module
+        (moderation, research). The history is waited for first, never with the lock held:
+        the history thread takes the lock too."""
+        self._need_history()
+        with self._lock:
+            yield self.state
 
     @property
     def history_loaded(self) -> bool:

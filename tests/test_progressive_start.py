@@ -27,7 +27,7 @@ from apprunner import start_app
 from gradio_client import Client
 from test_scale import LogWriter, canonical, full_fold
 
-from safeguards import checkpoint
+from safeguards import checkpoint, moderation
 from safeguards.config import Settings
 from safeguards.errors import SafeguardsError
 from safeguards.search import SearchQuery, Sort
@@ -198,6 +198,35 @@ def test_a_call_that_needs_the_history_waits_for_it(
     assert service.state.reports[report.id].context == "waited"
     assert canonical(service.state) == canonical(full_fold(settings.state_dir))
     assert [r.context for r in service.my_reports(bob)] == ["waited"]
+    service._checkpoints.stop()
+
+
+def test_moderator_panels_opened_during_the_load_wait_without_blocking_it(
+    tmp_path: Path, gated_history: threading.Event
+) -> None:
+    """The queue and item reads wait for the history before taking the service lock:
+    the history thread needs that lock too, so waiting with it held would stall both."""
+    settings, changes = hidden_by_the_tail(tmp_path / "state")
+    service = Safeguards.open(settings, defer_history=True)
+    service.history_wait_seconds = 20
+    mod = service.user(MOD)
+    reported = next(a for a, c in changes.items() if c == "make_private")
+    done: dict[str, Any] = {}
+
+    def open_panels() -> None:  # before anything started the history thread
+        done["queue"] = moderation.build_queue(service, mod, status="all")
+        done["item"] = moderation.item_detail(service, mod, reported)
+
+    caller = threading.Thread(target=open_panels)
+    caller.start()
+    time.sleep(0.3)
+    assert caller.is_alive() and not service.history_loaded
+    started = time.monotonic()
+    gated_history.set()
+    caller.join(15)
+    assert not caller.is_alive() and time.monotonic() - started < 10
+    assert reported in {item.artifact_id for item in done["queue"]}
+    assert done["item"].artifact.id == reported
     service._checkpoints.stop()
 
 
