@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# Set up (venv + pinned packages) if needed, then lint and run the whole test suite.
+# Set up what the tests need if missing (Debian's Chromium and a CJK font for the page
+# tests, a venv with the pinned packages), then lint and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian's Chromium drives the page tests (never a downloaded browser); a CJK font makes
+# the Chinese screenshots readable.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wenquanyi; then
+  echo "== installing chromium and a CJK font from Debian"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
