@@ -1,6 +1,10 @@
-"""The errors the domain raises. Each carries a stable code the UI translates."""
+"""The errors the domain raises. Each names a translation key and its parameters, so
+the UI can say it in the reader's language; `message` is the English sentence (logs,
+tests, API callers without a language)."""
 
 from __future__ import annotations
+
+from safeguards.i18n import tr
 
 
 class SafeguardsError(Exception):
@@ -8,9 +12,18 @@ class SafeguardsError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    def text(self, language: str) -> str:
+        """The sentence in `language` (a `Term` parameter is translated too)."""
+        return tr(self.key, language, **self.params)
 
 
 class InvalidInput(SafeguardsError):

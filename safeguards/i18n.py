@@ -421,6 +421,159 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "research.export_progress": ("Writing the dataset…", "正在写入数据集…"),
     "research.export_ready": ("The export is ready to download.", "导出已就绪，可以下载。"),
     "research.export_button": ("Download the log as a dataset (zip)", "下载日志数据集（zip）"),
+    # -- refusals (safeguards.errors: each error names one of these keys) ----------
+    "err.not_text": ("The {field} must be text.", "{field}必须是文本。"),
+    "err.control_chars": (
+        "The {field} contains control characters; please remove them.",
+        "{field}包含控制字符，请删除后再试。",
+    ),
+    "err.required": ("The {field} is required.", "请填写{field}。"),
+    "err.too_long": (
+        "The {field} is too long ({length} characters; the limit is {limit}).",
+        "{field}太长（{length} 个字符，上限为 {limit}）。",
+    ),
+    "err.bad_tag": (
+        "“{tag}” is not a valid tag (lowercase letters, digits and dashes).",
+        "“{tag}”不是有效的标签（只能使用小写字母、数字和连字符）。",
+    ),
+    "err.sign_in": ("Please sign in first.", "请先登录。"),
+    "err.owner_only": (
+        "Only the artifact's owner or a moderator can do this.",
+        "只有制品的所有者或版主可以执行此操作。",
+    ),
+    "err.moderator_only": ("Only moderators can do this.", "只有版主可以执行此操作。"),
+    "err.history_loading": (
+        "The history is still loading; please try again in a moment.",
+        "历史记录仍在加载，请稍后再试。",
+    ),
+    "err.history_failed": (
+        "The history could not be loaded; please tell the administrators.",
+        "无法加载历史记录，请告知管理员。",
+    ),
+    "err.no_artifact": ("No artifact with id “{id}”.", "没有 ID 为“{id}”的制品。"),
+    "err.no_discussion": ("No discussion with id “{id}”.", "没有 ID 为“{id}”的讨论。"),
+    "err.no_proposal": ("No proposal with id “{id}”.", "没有 ID 为“{id}”的提议。"),
+    "err.no_access_request": (
+        "No access request with id “{id}”.",
+        "没有 ID 为“{id}”的访问申请。",
+    ),
+    "err.no_comment": (
+        "No comment with id “{id}” in this discussion.",
+        "此讨论中没有 ID 为“{id}”的评论。",
+    ),
+    "err.choose_reason": ("Choose a reason from the list.", "请从列表中选择一个原因。"),
+    "err.other_artifact": (
+        "That discussion belongs to another artifact.",
+        "该讨论属于另一个制品。",
+    ),
+    "err.no_new_comments": (
+        "This discussion is {status}; no new comments.",
+        "此讨论{status}，不能再发表评论。",
+    ),
+    "err.open_or_closed": (
+        "A discussion can be set to open or closed.",
+        "讨论只能设为开放或关闭。",
+    ),
+    "err.locked_by_moderator": ("A moderator locked this discussion.", "版主已锁定此讨论。"),
+    "err.discussion_already": (
+        "This discussion is already {status}.",
+        "此讨论的状态已是“{status}”。",
+    ),
+    "err.choose_tag": ("Choose at least one tag to add.", "请至少选择一个要添加的标签。"),
+    "err.not_proposable": (
+        "Only {tag} and the ethics-category tags can be proposed here, not {tags}.",
+        "这里只能提议 {tag} 和伦理类别标签，不能提议 {tags}。",
+    ),
+    "err.tags_present": ("The card already has these tags.", "卡片已经有这些标签。"),
+    "err.card_unparsable": (
+        "The card's metadata cannot be parsed: {problem}",
+        "无法解析卡片的元数据：{problem}",
+    ),
+    "err.proposal_already": ("This proposal is already {status}.", "此提议的状态已是“{status}”。"),
+    "err.not_gated": (
+        "This artifact is not gated; no request is needed.",
+        "此制品没有访问限制，无需申请。",
+    ),
+    "err.has_access": ("You already have access.", "你已经获得访问权限。"),
+    "err.request_pending": (
+        "Your request is already waiting for the owner's answer.",
+        "你的申请已在等待所有者答复。",
+    ),
+    "err.request_already": ("This request was already {status}.", "此申请的状态已是“{status}”。"),
+    "err.preference": ("The preference is on or off.", "此偏好只能开启或关闭。"),
+    "err.unknown_action": (
+        "Unknown action “{action}”; choose one of: {actions}.",
+        "未知操作“{action}”；请从以下操作中选择：{actions}。",
+    ),
+    "err.unknown_action_short": ("Unknown action “{action}”.", "未知操作“{action}”。"),
+    "err.nothing_to_dismiss": (
+        "This artifact has no open reports to dismiss.",
+        "此制品没有可驳回的待处理举报。",
+    ),
+    "err.no_change": (
+        "“{action}” changes nothing: the artifact is already in that state.",
+        "“{action}”不会带来任何变化：制品已处于该状态。",
+    ),
+    "err.save_failed": (
+        "Could not save: the event log refused the write. Nothing was recorded; please try again.",
+        "无法保存：事件日志拒绝了写入，没有记录任何内容，请重试。",
+    ),
+    "err.rate_limited": (
+        "You have sent {limit} {what} in the last hour, the most allowed. Please try again later.",
+        "你在过去一小时内已发送 {limit} {what}，已达上限。请稍后再试。",
+    ),
+    "err.comment_hidden": ("That comment is already hidden.", "该评论已被隐藏。"),
+    "err.comment_shown": ("That comment is already shown.", "该评论已在显示。"),
+    "err.queue_status": ("Status is one of: {statuses}.", "状态只能是以下之一：{statuses}。"),
+    "err.choose_from_list": ("Choose {what} from the list.", "请从列表中选择{what}。"),
+    "err.filter_text": ("The {what} filter must be text.", "{what}筛选条件必须是文本。"),
+    "err.unknown_reasons": ("Unknown reason(s): {values}.", "未知原因：{values}。"),
+    "err.unknown_kinds": ("Unknown kind(s): {values}.", "未知类型：{values}。"),
+    "err.seen_actions": (
+        "seen_actions must be a whole number from 0.",
+        "seen_actions 必须是不小于 0 的整数。",
+    ),
+    "err.choose_items": (
+        "Choose at least one queue item to dismiss.",
+        "请至少选择一个要驳回的队列项。",
+    ),
+    "err.bad_date": (
+        "{field}: write a date as YYYY-MM-DD, not “{text}”.",
+        "{field}：请按 YYYY-MM-DD 格式填写日期，而不是“{text}”。",
+    ),
+    "err.group_by": ("Group by one of: {values}.", "请按以下之一分组：{values}。"),
+    "err.period": (
+        "The period is D (day), W (week) or M (month).",
+        "周期只能是 D（天）、W（周）或 M（月）。",
+    ),
+    "err.limit": ("The limit is a whole number from 1 to 1000.", "数量上限须为 1 到 1000 的整数。"),
+    "err.log_empty": (
+        "The log has no events yet; there is nothing to export.",
+        "日志中还没有事件，没有可导出的内容。",
+    ),
+    "err.internal": (
+        "Something went wrong on our side; nothing was changed. Please try again.",
+        "服务器出了点问题，没有做任何更改。请重试。",
+    ),
+    "field.context": ("context", "举报说明"),
+    "field.comment": ("comment", "评论"),
+    "field.title": ("title", "标题"),
+    "field.note": ("note", "备注"),
+    "field.reason": ("reason", "理由"),
+    "field.tag": ("tag", "标签"),
+    "field.query": ("search text", "搜索词"),
+    "field.reasons": ("reasons", "原因"),
+    "field.kinds": ("kinds", "类型"),
+    "field.moderator": ("moderator", "版主"),
+    "field.action": ("action", "操作"),
+    "field.artifact": ("artifact", "制品"),
+    "field.since": ("since", "起始日期"),
+    "field.until": ("until", "截止日期"),
+    "rate.reports": ("reports", "条举报"),
+    "rate.comments": ("comments", "条评论"),
+    "rate.preferences": ("preference changes", "次偏好更改"),
+    "toast.info": ("Done", "完成"),
+    "toast.warning": ("Not done", "未完成"),
 }
 
 for _c in CATEGORIES:
@@ -445,7 +598,15 @@ def language_of(accept_language: str | None) -> str:
     return "en"
 
 
+class Term(str):
+    """A parameter of a sentence that is itself a translation key (a field's name, a
+    status): `tr` puts it in the sentence's language."""
+
+
 def tr(key: str, lang: str = "en", **values: object) -> str:
     table = TRANSLATIONS.get(lang) or TRANSLATIONS["en"]
     text = table.get(key) or TRANSLATIONS["en"].get(key) or key
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    words = {k: tr(v, lang) if isinstance(v, Term) else v for k, v in values.items()}
+    return text.format(**words)

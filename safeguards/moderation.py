@@ -24,6 +24,7 @@ from safeguards.cards import ParsedCard
 from safeguards.categories import REASON_BY_SLUG
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import parse_ts
+from safeguards.i18n import Term
 from safeguards.permissions import Action, User, authorize
 from safeguards.records import (
     Artifact,
@@ -196,7 +197,7 @@ def build_queue(
     wanted_reasons = _check_reasons(reasons)
     wanted_kinds = _check_kinds(kinds)
     if not isinstance(status, str) or status not in QUEUE_STATUSES:
-        raise InvalidInput(f"Status is one of: {', '.join(QUEUE_STATUSES)}.")
+        raise InvalidInput("err.queue_status", statuses=", ".join(QUEUE_STATUSES))
     moment = now or datetime.now(UTC)
     items: list[QueueItem] = []
     with service.locked_state() as state:
@@ -284,7 +285,7 @@ def _choices(values: object, what: str) -> list[str]:
     if not isinstance(values, list | tuple | set | frozenset) or not all(
         isinstance(v, str) for v in values
     ):
-        raise InvalidInput(f"Choose {what} from the list.")
+        raise InvalidInput("err.choose_from_list", what=Term(f"field.{what}"))
     return [v for v in values if v]
 
 
@@ -292,7 +293,7 @@ def _filter_text(value: object, what: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"The {what} filter must be text.")
+        raise InvalidInput("err.filter_text", what=Term(f"field.{what}"))
     return value.strip()
 
 
@@ -300,7 +301,7 @@ def _check_reasons(reasons: Iterable[str] | None) -> frozenset[str]:
     wanted = frozenset(_choices(reasons, "reasons"))
     unknown = sorted(str(r)[:50] for r in wanted if r not in REASON_BY_SLUG)
     if unknown:
-        raise InvalidInput(f"Unknown reason(s): {', '.join(unknown)}.")
+        raise InvalidInput("err.unknown_reasons", values=", ".join(unknown))
     return wanted
 
 
@@ -308,7 +309,7 @@ def _check_kinds(kinds: Iterable[str] | None) -> frozenset[str]:
     wanted = frozenset(_choices(kinds, "kinds"))
     unknown = sorted(str(k)[:50] for k in wanted if k not in Kind._value2member_map_)
     if unknown:
-        raise InvalidInput(f"Unknown kind(s): {', '.join(unknown)}.")
+        raise InvalidInput("err.unknown_kinds", values=", ".join(unknown))
     return wanted
 
 
@@ -471,7 +472,7 @@ def act(
     authorize(user, Action.MODERATE)
     if action not in MODERATION_ACTIONS:
         raise InvalidInput(
-            f"Unknown action {str(action)[:50]!r}; choose one of: {', '.join(MODERATION_ACTIONS)}."
+            "err.unknown_action", action=str(action)[:50], actions=", ".join(MODERATION_ACTIONS)
         )
     text = clean_text(note, "note")
     seen = _seen(seen_actions)
@@ -502,7 +503,7 @@ def _seen(value: object) -> int:
         or not 0 <= value <= 2**53
         or value != int(value)
     ):
-        raise InvalidInput("seen_actions must be a whole number from 0.")
+        raise InvalidInput("err.seen_actions")
     return int(value)
 
 
@@ -518,7 +519,7 @@ def bulk_dismiss(
     text = clean_text(note, "note")
     wanted = list(dict.fromkeys(a.strip() for a in _choices(artifact_ids, "items") if a.strip()))
     if not wanted:
-        raise InvalidInput("Choose at least one queue item to dismiss.")
+        raise InvalidInput("err.choose_items")
     for artifact_id in wanted:
         service.artifact(user, artifact_id)  # NotFound before anything is recorded
     done: list[str] = []
@@ -553,7 +554,7 @@ def audit_log(
     who = _filter_text(moderator, "moderator").lower()
     what = _filter_text(action, "action")
     if what and what not in MODERATION_ACTIONS:
-        raise InvalidInput(f"Unknown action {what[:50]!r}.")
+        raise InvalidInput("err.unknown_action_short", action=what[:50])
     part = _filter_text(artifact, "artifact").lower()
     start = _bound(since, "since", end_of_day=False)
     end = _bound(until, "until", end_of_day=True)
@@ -592,7 +593,7 @@ def _bound(value: object, name: str, *, end_of_day: bool) -> datetime | None:
         else:
             moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{name}: write a date as YYYY-MM-DD, not {text[:40]!r}.") from None
+        raise InvalidInput("err.bad_date", field=Term(f"field.{name}"), text=text[:40]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -80,9 +80,9 @@ MINIMUM_ROLE: dict[Action, Role] = {
 }
 
 _REFUSALS: dict[Role, str] = {
-    Role.MEMBER: "Please sign in first.",
-    Role.OWNER: "Only the artifact's owner or a moderator can do this.",
-    Role.MODERATOR: "Only moderators can do this.",
+    Role.MEMBER: "err.sign_in",
+    Role.OWNER: "err.owner_only",
+    Role.MODERATOR: "err.moderator_only",
 }
 
 

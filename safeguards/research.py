@@ -70,9 +70,9 @@ def reports_over_time(
     merged tag proposals included), so the category totals can exceed the report count.
     """
     if not isinstance(by, str) or by not in GROUPINGS:
-        raise InvalidInput(f"Group by one of: {', '.join(GROUPINGS)}.")
+        raise InvalidInput("err.group_by", values=", ".join(GROUPINGS))
     if not isinstance(freq, str) or freq not in FREQUENCIES:
-        raise InvalidInput("The period is D (day), W (week) or M (month).")
+        raise InvalidInput("err.period")
     rows: list[tuple[str, str]] = []
     with service.locked_state() as state:
         for report in state.reports.values():
@@ -190,7 +190,7 @@ def most_reported(service: Safeguards, user: User, limit: int = 20) -> pd.DataFr
     artifact_id, kind, reporters, reports, open, top_reason, last_report."""
     authorize(user, Action.VIEW_QUEUE)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise InvalidInput("The limit is a whole number from 1 to 1000.")
+        raise InvalidInput("err.limit")
     rows = []
     with service.locked_state() as state:
         for artifact_id, report_ids in state.reports_by_artifact.items():
@@ -231,7 +231,7 @@ def export_dataset(service: Safeguards, user: User, out_dir: Path) -> Path:
     authorize(user, Action.VIEW_QUEUE)
     events = read_events(service.settings.state_dir)
     if not events:
-        raise Conflict("The log has no events yet; there is nothing to export.")
+        raise Conflict("err.log_empty")
     table = pa.table(
         {
             "id": [e.id for e in events],

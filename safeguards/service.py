@@ -28,6 +28,7 @@ from safeguards.checkpoint import Checkpointer, PendingResume
 from safeguards.config import Settings
 from safeguards.errors import Conflict, InvalidInput, NotFound, RateLimited, SafeguardsError
 from safeguards.eventlog import EventLog, LogError
+from safeguards.i18n import Term
 from safeguards.permissions import Action, Role, User, authorize, can
 from safeguards.records import (
     AccessRequest,
@@ -221,11 +222,9 @@ class Safeguards:
             return
         self.start_history()
         if not self._history_ready.wait(self.history_wait_seconds):
-            raise SafeguardsError("The history is still loading; please try again in a moment.")
+            raise SafeguardsError("err.history_loading")
         if self._history_error is not None:
-            raise SafeguardsError(
-                "The history could not be loaded; please tell the administrators."
-            )
+            raise SafeguardsError("err.history_failed")
 
     def _load_history(self) -> None:
         started = time.perf_counter()
@@ -300,10 +299,10 @@ class Safeguards:
         this viewer (a private artifact's existence is not revealed)."""
         artifact = self.catalog.get(artifact_id) if isinstance(artifact_id, str) else None
         if artifact is None:
-            raise NotFound(f"No artifact with id {str(artifact_id)[:100]!r}.")
+            raise NotFound("err.no_artifact", id=str(artifact_id)[:100])
         guard = self._visible_state().safeguard(artifact.id)
         if guard.private and not can(user, Action.VIEW_HIDDEN, artifact):
-            raise NotFound(f"No artifact with id {artifact.id!r}.")
+            raise NotFound("err.no_artifact", id=artifact.id)
         return artifact
 
     @_needs_history
@@ -346,7 +345,7 @@ class Safeguards:
             self.state.discussions.get(discussion_id) if isinstance(discussion_id, str) else None
         )
         if discussion is None or not self._may_read(user, discussion):
-            raise NotFound(f"No discussion with id {str(discussion_id)[:100]!r}.")
+            raise NotFound("err.no_discussion", id=str(discussion_id)[:100])
         return discussion
 
     @_needs_history
@@ -391,7 +390,7 @@ class Safeguards:
         is open, adds its context to the first instead of opening a duplicate."""
         authorize(user, Action.REPORT)
         if not isinstance(reason, str) or reason not in REASON_BY_SLUG:
-            raise InvalidInput("Choose a reason from the list.")
+            raise InvalidInput("err.choose_reason")
         text = clean_text(context, "context")
         with self._lock:
             artifact = self.artifact(user, artifact_id)
@@ -399,7 +398,7 @@ class Safeguards:
             if discussion_id not in (None, ""):
                 target = self.discussion(user, discussion_id)
                 if target.artifact_id != artifact.id:
-                    raise InvalidInput("That discussion belongs to another artifact.")
+                    raise InvalidInput("err.other_artifact")
             self._check_rate(
                 user, self.state.report_times, self.settings.reports_per_hour, "reports"
             )
@@ -458,11 +457,13 @@ class Safeguards:
             discussion = self.discussion(user, discussion_id)
             artifact = self.catalog.get(discussion.artifact_id)
             if discussion.status is not DiscussionStatus.OPEN and not user.is_moderator:
-                raise Conflict(f"This discussion is {discussion.status.value}; no new comments.")
+                raise Conflict(
+                    "err.no_new_comments", status=Term(f"status.{discussion.status.value}")
+                )
             if discussion.kind is DiscussionKind.REPORT and not (
                 user.username in discussion.participants or can(user, Action.VIEW_HIDDEN, artifact)
             ):
-                raise NotFound(f"No discussion with id {discussion.id!r}.")
+                raise NotFound("err.no_discussion", id=discussion.id)
             self._check_rate(
                 user, self.state.comment_times, self.settings.comments_per_hour, "comments"
             )
@@ -479,14 +480,14 @@ class Safeguards:
     ) -> Discussion:
         """Owners (and moderators) close or reopen a discussion on their artifact."""
         if status not in (DiscussionStatus.OPEN.value, DiscussionStatus.CLOSED.value):
-            raise InvalidInput("A discussion can be set to open or closed.")
+            raise InvalidInput("err.open_or_closed")
         with self._lock:
             discussion = self.discussion(user, discussion_id)
             authorize(user, Action.CLOSE_DISCUSSION, self.catalog.get(discussion.artifact_id))
             if discussion.status is DiscussionStatus.LOCKED and not user.is_moderator:
-                raise Conflict("A moderator locked this discussion.")
+                raise Conflict("err.locked_by_moderator")
             if discussion.status.value == status:
-                raise Conflict(f"This discussion is already {status}.")
+                raise Conflict("err.discussion_already", status=Term(f"status.{status}"))
             payload = {"discussion_id": discussion.id, "status": status}
             ticket = self._emit(user, "discussion.status", payload)
         self._wait(ticket)
@@ -501,20 +502,17 @@ class Safeguards:
         wanted = [clean_tag(t) for t in (tags if isinstance(tags, list | tuple) else [tags])]
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
-            raise InvalidInput("Choose at least one tag to add.")
+            raise InvalidInput("err.choose_tag")
         unknown = [t for t in wanted if t not in PROPOSABLE_TAGS]
         if unknown:
-            raise InvalidInput(
-                f"Only {NFAA_TAG} and the ethics-category tags can be proposed here, "
-                f"not {', '.join(unknown)}."
-            )
+            raise InvalidInput("err.not_proposable", tag=NFAA_TAG, tags=", ".join(unknown))
         message = clean_text(note, "comment", required=False)
         with self._lock:
             artifact = self.artifact(user, artifact_id)
             current = effective_tags(artifact.tags, self.state.merged_tags.get(artifact.id, []))
             new = [t for t in wanted if t not in current]
             if not new:
-                raise Conflict("The card already has these tags.")
+                raise Conflict("err.tags_present")
             # A proposal opens a public discussion: it counts as a comment.
             self._check_rate(
                 user, self.state.comment_times, self.settings.comments_per_hour, "comments"
@@ -522,7 +520,7 @@ class Safeguards:
             try:
                 with_added_tags(self._card_text(artifact), new)
             except CARD_ERRORS as exc:
-                raise InvalidInput(f"The card's metadata cannot be parsed: {exc}") from None
+                raise InvalidInput("err.card_unparsable", problem=str(exc)[:200]) from None
             proposal_id = short_id("P")
             payload = {
                 "proposal_id": proposal_id,
@@ -547,7 +545,9 @@ class Safeguards:
             proposal = self._proposal(proposal_id)
             authorize(user, Action.REVIEW_PROPOSAL, self.catalog.get(proposal.artifact_id))
             if proposal.status is not ProposalStatus.OPEN:
-                raise Conflict(f"This proposal is already {proposal.status.value}.")
+                raise Conflict(
+                    "err.proposal_already", status=Term(f"status.{proposal.status.value}")
+                )
             status = ProposalStatus.MERGED if merge else ProposalStatus.CLOSED
             payload = {"proposal_id": proposal.id, "status": status.value, "text": message}
             ticket = self._emit(user, "proposal.decided", payload)
@@ -561,11 +561,11 @@ class Safeguards:
         with self._lock:
             view = self.view(user, artifact_id)
             if not view.gated:
-                raise Conflict("This artifact is not gated; no request is needed.")
+                raise Conflict("err.not_gated")
             if not view.content_locked:
-                raise Conflict("You already have access.")
+                raise Conflict("err.has_access")
             if view.access is not None and view.access.status is AccessStatus.PENDING:
-                raise Conflict("Your request is already waiting for the owner's answer.")
+                raise Conflict("err.request_pending")
             request_id = short_id("A")
             payload = {"request_id": request_id, "artifact_id": view.artifact.id, "reason": text}
             ticket = self._emit(user, "access.requested", payload)
@@ -580,10 +580,10 @@ class Safeguards:
                 self.state.access_requests.get(request_id) if isinstance(request_id, str) else None
             )
             if request is None:
-                raise NotFound(f"No access request with id {str(request_id)[:100]!r}.")
+                raise NotFound("err.no_access_request", id=str(request_id)[:100])
             authorize(user, Action.REVIEW_ACCESS, self.catalog.get(request.artifact_id))
             if request.status is not AccessStatus.PENDING:
-                raise Conflict(f"This request was already {request.status.value}.")
+                raise Conflict("err.request_already", status=Term(f"status.{request.status.value}"))
             status = AccessStatus.APPROVED if approve else AccessStatus.REJECTED
             ticket = self._emit(
                 user, "access.decided", {"request_id": request.id, "status": status.value}
@@ -596,7 +596,7 @@ class Safeguards:
         """Saved on the account; visitors keep the same preference in their browser."""
         authorize(user, Action.SET_ACCOUNT_PREFERENCE)
         if not isinstance(show_mature_without_popup, bool):
-            raise InvalidInput("The preference is on or off.")
+            raise InvalidInput("err.preference")
         with self._lock:
             if self.show_mature_without_popup(user) == show_mature_without_popup:
                 return show_mature_without_popup
@@ -606,7 +606,7 @@ class Safeguards:
                 user,
                 self._preference_times,
                 self.settings.comments_per_hour,
-                "preference changes",
+                "preferences",
             )
             self._preference_times[user.username or ""].append(datetime.now(UTC))
             payload = {"show_mature_without_popup": show_mature_without_popup}
@@ -631,8 +631,7 @@ class Safeguards:
         authorize(user, Action.MODERATE)
         if action not in MODERATION_ACTIONS:
             raise InvalidInput(
-                f"Unknown action {str(action)[:50]!r}; "
-                f"choose one of: {', '.join(MODERATION_ACTIONS)}."
+                "err.unknown_action", action=str(action)[:50], actions=", ".join(MODERATION_ACTIONS)
             )
         text = clean_text(note, "note")
         with self._lock:
@@ -648,9 +647,9 @@ class Safeguards:
                     self._discussion_target(user, artifact, action, discussion_id, comment_id)
                 )
             elif action == "dismiss" and not self._open_reports(artifact.id):
-                raise Conflict("This artifact has no open reports to dismiss.")
+                raise Conflict("err.nothing_to_dismiss")
             elif action != "dismiss" and not self._changes(artifact, action):
-                raise Conflict(f"{action} changes nothing: the artifact is already in that state.")
+                raise Conflict("err.no_change", action=Term(f"modaction.{action}"))
             ticket = self._emit(user, "moderation.action", payload)
             guard = Safeguard(**vars(self.state.safeguard(artifact.id)))  # a copy, not the state
         self._wait(ticket)
@@ -682,10 +681,7 @@ class Safeguards:
         except LogError as exc:
             log.error("write failed, folding the state again from disk: %s", exc)
             self.refold()
-            raise SafeguardsError(
-                "Could not save: the event log refused the write. Nothing was recorded; "
-                "please try again."
-            ) from exc
+            raise SafeguardsError("err.save_failed") from exc
 
     def _check_rate(
         self, user: User, times: dict[str, list[datetime]], limit: int, what: str
@@ -694,10 +690,7 @@ class Safeguards:
         recent = [t for t in times.get(user.username or "", ()) if t > cutoff]
         times[user.username or ""] = recent  # forget what no longer counts
         if len(recent) >= limit:
-            raise RateLimited(
-                f"You have sent {limit} {what} in the last hour, the most allowed. "
-                "Please try again later."
-            )
+            raise RateLimited("err.rate_limited", limit=limit, what=Term(f"rate.{what}"))
 
     def _card_text(self, artifact: Artifact, upto_proposal: TagProposal | None = None) -> str:
         """The card with merged tag proposals applied (before `upto_proposal` if given)."""
@@ -718,7 +711,7 @@ class Safeguards:
     def _proposal(self, proposal_id: object) -> TagProposal:
         proposal = self.state.proposals.get(proposal_id) if isinstance(proposal_id, str) else None
         if proposal is None:
-            raise NotFound(f"No proposal with id {str(proposal_id)[:100]!r}.")
+            raise NotFound("err.no_proposal", id=str(proposal_id)[:100])
         return proposal
 
     def _may_read(self, user: User, discussion: Discussion) -> bool:
@@ -758,22 +751,20 @@ class Safeguards:
     ) -> dict[str, str]:
         discussion = self.discussion(user, discussion_id)
         if discussion.artifact_id != artifact.id:
-            raise InvalidInput("That discussion belongs to another artifact.")
+            raise InvalidInput("err.other_artifact")
         if action in ("hide_comment", "unhide_comment"):
             comment = self.state.comments.get(comment_id) if isinstance(comment_id, str) else None
             if comment is None or comment.discussion_id != discussion.id:
-                raise NotFound(f"No comment with id {str(comment_id)[:100]!r} in this discussion.")
+                raise NotFound("err.no_comment", id=str(comment_id)[:100])
             if comment.hidden == (action == "hide_comment"):
-                raise Conflict(
-                    f"That comment is already {'hidden' if comment.hidden else 'shown'}."
-                )
+                raise Conflict("err.comment_hidden" if comment.hidden else "err.comment_shown")
             return {"discussion_id": discussion.id, "comment_id": comment.id}
         wanted = {
             "lock_discussion": DiscussionStatus.LOCKED,
             "close_discussion": DiscussionStatus.CLOSED,
         }.get(action, DiscussionStatus.OPEN)
         if discussion.status is wanted:
-            raise Conflict(f"This discussion is already {wanted.value}.")
+            raise Conflict("err.discussion_already", status=Term(f"status.{wanted.value}"))
         return {"discussion_id": discussion.id}
 
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from safeguards.errors import InvalidInput
+from safeguards.i18n import Term
 
 LIMITS: dict[str, int] = {
     "context": 5000,  # report context
@@ -24,28 +25,26 @@ _TAG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 def clean_text(value: object, field: str, *, required: bool = True) -> str:
     """Normalised text within the field's limit, or InvalidInput saying what to fix."""
-    label = field.replace("_", " ")
+    label = Term(f"field.{field}")
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"The {label} must be text.")
+        raise InvalidInput("err.not_text", field=label)
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if _CONTROL.search(text):
-        raise InvalidInput(f"The {label} contains control characters; please remove them.")
+        raise InvalidInput("err.control_chars", field=label)
     if field in SINGLE_LINE:
         text = " ".join(text.split())
     if required and not text:
-        raise InvalidInput(f"The {label} is required.")
+        raise InvalidInput("err.required", field=label)
     limit = LIMITS[field]
     if len(text) > limit:
-        raise InvalidInput(
-            f"The {label} is too long ({len(text)} characters; the limit is {limit})."
-        )
+        raise InvalidInput("err.too_long", field=label, length=len(text), limit=limit)
     return text
 
 
 def clean_tag(value: object) -> str:
     tag = clean_text(value, "tag").lower()
     if not _TAG.match(tag):
-        raise InvalidInput(f"{tag!r} is not a valid tag (lowercase letters, digits and dashes).")
+        raise InvalidInput("err.bad_tag", tag=tag[:50])
     return tag

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from apprunner import RunningApp, start_app
 from conftest import MODERATOR, OWNER
+from gradio_queue import queue_call
 
 from safeguards import moderation
 from safeguards.config import Settings
@@ -245,20 +246,7 @@ def _rest(http: httpx.Client, name: str, data: list) -> tuple[bool, str]:
 
 
 def _queue(http: httpx.Client, session_hash: str, fn_index: int, data: list) -> dict:
-    joined = http.post(
-        "/gradio_api/queue/join",
-        json={"data": data, "fn_index": fn_index, "session_hash": session_hash},
-    )
-    event_id = joined.json()["event_id"]
-    with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                message = json.loads(line[5:])
-                if message.get("event_id") == event_id and message.get("msg") == (
-                    "process_completed"
-                ):
-                    return message
-    raise AssertionError("no answer")
+    return queue_call(http, fn_index, data, session_hash=session_hash)
 
 
 @pytest.mark.slow
@@ -305,7 +293,7 @@ def test_rate_limits_answer_with_a_clear_message_over_http(limited_app: RunningA
     before = read_events(limited_app.state_dir)
     refused = _queue(alice, page, reply, [PLAIN, None, "popup", "", discussion, "Reply 3."])
     assert not refused["success"]
-    assert refused["output"]["error"] == (
+    assert refused["refusal"] == (  # a toast, not an error state
         "You have sent 2 comments in the last hour, the most allowed. Please try again later."
     )
     assert read_events(limited_app.state_dir) == before

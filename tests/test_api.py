@@ -21,6 +21,7 @@ import pytest
 from apprunner import ACCOUNTS, MODERATORS, RunningApp, start_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from gradio_queue import queue_call
 
 from safeguards.config import Settings
 from safeguards.eventlog import Event, read_events
@@ -150,43 +151,6 @@ def dependency(config: dict, trigger_elem_id: str, event: str = "click") -> dict
     ]
     assert len(matches) == 1, f"{len(matches)} {event} handlers on #{trigger_elem_id}"
     return matches[0]
-
-
-def queue_call(
-    session: httpx.Client,
-    fn_index: int,
-    data: list,
-    event_data: Any = None,
-    session_hash: str | None = None,
-) -> dict:
-    """POST /gradio_api/queue/join, then read /gradio_api/queue/data (SSE) until the
-    event's process_completed message, which is returned. Calls sharing a session_hash
-    share the page's server-side state, as one browser tab does."""
-    session_hash = session_hash or secrets.token_hex(8)
-    joined = session.post(
-        "/gradio_api/queue/join",
-        json={
-            "data": data,
-            "fn_index": fn_index,
-            "session_hash": session_hash,
-            "event_data": event_data,
-            "trigger_id": None,
-        },
-    )
-    assert joined.status_code == 200, f"queue/join {fn_index}: {joined.status_code} {joined.text}"
-    event_id = joined.json()["event_id"]
-    with session.stream(
-        "GET", "/gradio_api/queue/data", params={"session_hash": session_hash}
-    ) as stream:
-        for line in stream.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            message = json.loads(line[len("data:") :])
-            if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
-                return message
-            if message.get("msg") in ("unexpected_error", "close_stream"):
-                raise AssertionError(f"fn {fn_index}: stream ended with {message}")
-    raise AssertionError(f"fn {fn_index}: the stream closed before process_completed")
 
 
 class Page:
@@ -584,7 +548,9 @@ def test_every_event_function_as_member_changes_nothing_it_may_not(
                 data = [JUNK[n % len(JUNK)] for n in range(len(dep["inputs"]))]
             else:
                 data = plausible_data(dep, components, pending)
-            message = queue_call(page.session, dep["id"], data, select, page.session_hash)
+            message = queue_call(
+                page.session, dep["id"], data, event_data=select, session_hash=page.session_hash
+            )
             called.append(
                 (round_, dep["id"], dep["api_name"], message["success"], error_of(message))
             )

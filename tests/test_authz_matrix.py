@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import pytest
 from apprunner import ACCOUNTS, MODERATORS, RunningApp, start_app
+from gradio_queue import queue_call
 
 from safeguards.catalog import DEMO_CATALOG, load_catalog
 from safeguards.config import Settings
@@ -245,32 +246,9 @@ class Caller:
         self.http.close()
 
     def queue(self, fn_index: int, data: list) -> dict:
-        joined = self.http.post(
-            "/gradio_api/queue/join",
-            json={
-                "data": data,
-                "fn_index": fn_index,
-                "session_hash": self.session_hash,
-                "event_data": SELECT,
-                "trigger_id": None,
-            },
+        return queue_call(
+            self.http, fn_index, data, event_data=SELECT, session_hash=self.session_hash
         )
-        if joined.status_code != 200:
-            return {"success": False, "http": joined.status_code, "output": {}}
-        event_id = joined.json()["event_id"]
-        with self.http.stream(
-            "GET", "/gradio_api/queue/data", params={"session_hash": self.session_hash}
-        ) as stream:
-            for line in stream.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("event_id") == event_id and message.get("msg") in (
-                    "process_completed",
-                    "unexpected_error",
-                ):
-                    return message
-        raise AssertionError(f"fn {fn_index}: the stream closed before an answer")
 
     def rest(self, name: str, data: list) -> dict:
         posted = self.http.post(f"/gradio_api/call/{name}", json={"data": data})

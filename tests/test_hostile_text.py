@@ -33,6 +33,7 @@ import httpx
 import pytest
 from apprunner import RunningApp, start_app
 from browser import TIMEOUT_MS, chromium_path, go_to_tab, launch, new_context, wait_ready
+from gradio_queue import queue_call
 from hostile_payloads import (
     MARK,
     TEMPLATES,
@@ -148,31 +149,7 @@ class Tab:
         return found[0]
 
     def call(self, dep: dict, data: list) -> dict:
-        joined = self.http.post(
-            "/gradio_api/queue/join",
-            json={
-                "data": data,
-                "fn_index": dep["id"],
-                "session_hash": self.session_hash,
-                "event_data": None,
-                "trigger_id": None,
-            },
-        )
-        assert joined.status_code == 200, joined.text
-        event_id = joined.json()["event_id"]
-        with self.http.stream(
-            "GET", "/gradio_api/queue/data", params={"session_hash": self.session_hash}
-        ) as stream:
-            for line in stream.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("event_id") == event_id and message.get("msg") in (
-                    "process_completed",
-                    "unexpected_error",
-                ):
-                    return message
-        raise AssertionError(f"no answer from fn {dep['id']}")
+        return queue_call(self.http, dep["id"], data, session_hash=self.session_hash)
 
     def act(self, trigger: str | dict, *extras: Any, artifact_id: str = TARGET) -> dict:
         """An artifact-tab handler: (artifact id, persona, browser preference, revealed)

@@ -12,13 +12,13 @@ import gradio as gr
 
 from safeguards.search import SearchQuery, Sort
 from safeguards.service import Safeguards
-from safeguards.ui.common import current_user, friendly_errors
+from safeguards.ui.common import api_errors, current_user
 
 
 def register(service: Safeguards) -> None:
     """Declare /search, /report and /moderate inside the open Blocks."""
 
-    @friendly_errors
+    @api_errors
     def search(
         query: str = "",
         kinds: list[str] | None = None,
@@ -54,7 +54,7 @@ def register(service: Safeguards) -> None:
             "results": result.rows,
         }
 
-    @friendly_errors
+    @api_errors
     def report(
         artifact_id: str,
         reason: str,
@@ -66,7 +66,7 @@ def register(service: Safeguards) -> None:
         user = current_user(service, None, request, profile)
         return service.report(user, artifact_id, reason, context).id
 
-    @friendly_errors
+    @api_errors
     def moderate(
         artifact_id: str,
         action: str,

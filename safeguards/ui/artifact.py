@@ -31,6 +31,7 @@ from safeguards.ui.common import (
     escape_md,
     friendly_errors,
     lang,
+    notify,
     quote_md,
 )
 
@@ -322,7 +323,7 @@ def build(ctx: UiContext) -> tuple[Any, list, list]:
         try:
             view = service.view(user, artifact_id)
         except SafeguardsError as exc:
-            return tab.empty(f"**{escape_md(exc.message)}**")
+            return tab.empty(f"**{escape_md(exc.text(language))}**")
         if user.signed_in:
             prefers = service.show_mature_without_popup(user)
         else:
@@ -370,11 +371,11 @@ def build(ctx: UiContext) -> tuple[Any, list, list]:
         view = service.view(user, (artifact_id or "").strip())
         if always and user.signed_in:
             service.set_preference(user, True)
-            gr.Info(tr("activity.saved", lang(request)))
+            notify(tr("activity.saved", lang(request)), lang(request))
         keep = bool(always) and not user.signed_in
         new_browser_pref = SHOW_MATURE if keep or browser_pref == SHOW_MATURE else POPUP
         if always and not user.signed_in:
-            gr.Info(tr("activity.saved_browser", lang(request)))
+            notify(tr("activity.saved_browser", lang(request)), lang(request))
         updates = show(artifact_id, persona, new_browser_pref, view.artifact.id, request, profile)
         updates[tab.revealed] = view.artifact.id
         updates[tab.browser_pref] = new_browser_pref
@@ -414,7 +415,7 @@ def build(ctx: UiContext) -> tuple[Any, list, list]:
                 user, clean_id, *extras, language=lang(request)
             )
             if message:
-                gr.Info(message)
+                notify(message, lang(request))
             updates = show(
                 artifact_id,
                 persona,

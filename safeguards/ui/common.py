@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import typing
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from safeguards.i18n import TRANSLATIONS, language_of, tr
 from safeguards.permissions import User
 from safeguards.service import Safeguards
 
+log = logging.getLogger(__name__)
 I18N = gr.I18n(**TRANSLATIONS)
 # The visitor's content preference, kept in the browser. Gradio's BrowserState does not
 # store falsy values, so both settings are non-empty strings.
@@ -84,17 +86,59 @@ def quote_md(text: str) -> str:
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Domain refusals become a visible gr.Error (a toast in the UI, an error over the API)."""
+    """For the page's handlers: a refusal is one toast in the reader's language and
+    nothing else. The handler's outputs are skipped (`gr.skip()`), so no component
+    enters Gradio's error state and whatever the user typed stays where it was.
+    Unexpected errors are logged and told the same way, without their details."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except SafeguardsError as exc:
-            raise gr.Error(exc.message, print_exception=False) from None
+            language = lang(_request_in(args, kwargs))
+            warn(exc.text(language), language)
+        except Exception:
+            log.exception("handler %s failed", getattr(fn, "__name__", fn))
+            language = lang(_request_in(args, kwargs))
+            warn(tr("err.internal", language), language)
+        return gr.skip()
 
     wrapper.__annotations__ = resolved_annotations(fn)
     return wrapper
+
+
+def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For the named API endpoints: a refusal is an error the caller receives (in the
+    language of its Accept-Language header), never a silent empty answer."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SafeguardsError as exc:
+            message = exc.text(lang(_request_in(args, kwargs)))
+            raise gr.Error(message, print_exception=False) from None
+
+    wrapper.__annotations__ = resolved_annotations(fn)
+    return wrapper
+
+
+def notify(message: str, language: str) -> None:
+    """A success toast with a title in the reader's language."""
+    gr.Info(message, title=tr("toast.info", language))
+
+
+def warn(message: str, language: str) -> None:
+    """A refusal toast with a title in the reader's language."""
+    gr.Warning(message, title=tr("toast.warning", language))
+
+
+def _request_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> gr.Request | None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, gr.Request):
+            return value
+    return None
 
 
 def resolved_annotations(fn: Callable[..., Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from safeguards.ui.common import (
     escape_md,
     friendly_errors,
     lang,
+    notify,
     quote_md,
 )
 
@@ -301,7 +302,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         filters_now: tuple,
         language: str,
     ) -> list[Any]:
-        gr.Info(tr("mod.done", language))
+        notify(tr("mod.done", language), language)
         notice = action_notice(result, language)
         return [
             *item_updates(user, artifact_id, language),
@@ -401,7 +402,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         done = mod.bulk_dismiss(service, user, artifact_ids or [], note)
         asked = artifact_ids if isinstance(artifact_ids, list) else [artifact_ids]
         skipped = max(len(set(asked)) - len(done), 0)
-        gr.Info(tr("mod.bulk_done", language, count=len(done), skipped=skipped))
+        notify(tr("mod.bulk_done", language, count=len(done), skipped=skipped), language)
         return ["", *queue_updates(user, reasons, kinds, status, language)]
 
     q["bulk_apply"].click(

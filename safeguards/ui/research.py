@@ -21,7 +21,7 @@ import pandas as pd
 
 from safeguards import research
 from safeguards.i18n import tr
-from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang
+from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang, notify
 
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-research-exports"
 
@@ -117,7 +117,7 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
         progress(0.1, desc=tr("research.export_progress", lang(request)))
         archive = research.export_zip(service, user, _fresh_dir())
         progress(1.0)
-        gr.Info(tr("research.export_ready", lang(request)))
+        notify(tr("research.export_ready", lang(request)), lang(request))
         return gr.update(value=str(archive), visible=True)
 
     prepare.click(export, [ctx.persona], download, api_visibility="private")
