@@ -91,35 +91,10 @@ CATEGORIES: tuple[Category, ...] = (
 CATEGORY_BY_SLUG: dict[str, Category] = {c.slug: c for c in CATEGORIES}
 CATEGORY_SLUGS: tuple[str, ...] = tuple(CATEGORY_BY_SLUG)
 
+# In the order of a report dialog: the common reasons first, the rare and grave ones
+# after them, "something else" last. Severity, not this order, ranks the queue.
 REASONS: tuple[Reason, ...] = (
-    Reason("minors", {"en": "Sexual content involving minors", "zh-CN": "涉及未成年人的性内容"}, 5),
-    Reason(
-        "non-consensual",
-        {
-            "en": "Non-consensual intimate or deceptive imagery of real people",
-            "zh-CN": "未经同意的真人私密或伪造影像",
-        },
-        5,
-    ),
-    Reason("unlawful", {"en": "Unlawful content or use", "zh-CN": "违法内容或用途"}, 5),
-    Reason("harassment", {"en": "Harassment, bullying or threats", "zh-CN": "骚扰、欺凌或威胁"}, 4),
-    Reason("hate", {"en": "Hate speech or discrimination", "zh-CN": "仇恨言论或歧视"}, 4),
-    Reason("violence", {"en": "Promotes or glorifies violence", "zh-CN": "宣扬或美化暴力"}, 4),
-    Reason(
-        "privacy",
-        {"en": "Exposes personal data without consent", "zh-CN": "未经同意泄露个人数据"},
-        4,
-    ),
-    Reason(
-        "malware",
-        {"en": "Malware, exploits or unsafe code", "zh-CN": "恶意软件、漏洞利用或不安全代码"},
-        4,
-    ),
-    Reason(
-        "deception",
-        {"en": "Deception, impersonation or misinformation", "zh-CN": "欺骗、冒充或虚假信息"},
-        3,
-    ),
+    Reason("spam", {"en": "Spam or advertising", "zh-CN": "垃圾信息或广告"}, 1),
     Reason(
         "unlabelled-mature",
         {
@@ -133,7 +108,34 @@ REASONS: tuple[Reason, ...] = (
         {"en": "Intellectual property or license violation", "zh-CN": "侵犯知识产权或违反许可"},
         2,
     ),
-    Reason("spam", {"en": "Spam or advertising", "zh-CN": "垃圾信息或广告"}, 1),
+    Reason(
+        "deception",
+        {"en": "Deception, impersonation or misinformation", "zh-CN": "欺骗、冒充或虚假信息"},
+        3,
+    ),
+    Reason(
+        "privacy",
+        {"en": "Exposes personal data without consent", "zh-CN": "未经同意泄露个人数据"},
+        4,
+    ),
+    Reason("harassment", {"en": "Harassment, bullying or threats", "zh-CN": "骚扰、欺凌或威胁"}, 4),
+    Reason("hate", {"en": "Hate speech or discrimination", "zh-CN": "仇恨言论或歧视"}, 4),
+    Reason("violence", {"en": "Promotes or glorifies violence", "zh-CN": "宣扬或美化暴力"}, 4),
+    Reason(
+        "malware",
+        {"en": "Malware, exploits or unsafe code", "zh-CN": "恶意软件、漏洞利用或不安全代码"},
+        4,
+    ),
+    Reason(
+        "non-consensual",
+        {
+            "en": "Non-consensual intimate or deceptive imagery of real people",
+            "zh-CN": "未经同意的真人私密或伪造影像",
+        },
+        5,
+    ),
+    Reason("unlawful", {"en": "Unlawful content or use", "zh-CN": "违法内容或用途"}, 5),
+    Reason("minors", {"en": "Sexual content involving minors", "zh-CN": "涉及未成年人的性内容"}, 5),
     Reason("other", {"en": "Something else (explain below)", "zh-CN": "其他（请在下方说明）"}, 1),
 )
 

@@ -801,6 +801,7 @@ _COLUMNS: dict[type, tuple[tuple[str, Any], ...]] = {
         ("hidden_reason", _TEXT),
         ("hidden_by", _STR),
         ("moderation", _BOOL),
+        ("action", _STR),
     ),
     records.Discussion: (
         ("id", _TEXT),

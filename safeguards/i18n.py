@@ -22,8 +22,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "应用刚刚重启，仍在加载历史记录：现在可以浏览和搜索；举报、讨论和各项更改将在几秒钟后可用。",
     ),
     "demo.banner": (
-        "Demo mode: pick a persona to try each role. Nothing here signs you in for real.",
-        "演示模式：选择一个角色来体验各项权限。这里不会真正登录。",
+        "Demo mode: pick a persona to try each role (this browser remembers it). Nothing here signs you in for real.",
+        "演示模式：选择一个角色来体验各项权限（此浏览器会记住你的选择）。这里不会真正登录。",
     ),
     "demo.banner_space": (
         "Demo mode: no moderators are configured (set SAFEGUARDS_MODERATORS), so anyone can try every role with the personas.",
@@ -120,8 +120,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "section.social_impact": ("Social impact", "社会影响"),
     "section.missing": ("The card does not say.", "卡片中未说明。"),
     "artifact.disabled_notice": (
-        "Access to this artifact has been disabled by the moderators after community reports.",
-        "在社区举报后，版主已禁用对此制品的访问。",
+        "Access to this artifact has been disabled by the moderators.",
+        "版主已禁用对此制品的访问。",
     ),
     "artifact.private_notice": (
         "This artifact is private: only its owner and moderators can see it.",
@@ -271,7 +271,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Click a row to open the item below.",
         "点击一行即可在下方打开该条目。",
     ),
-    "mod.hours": ("{n} h", "{n} 小时"),
+    "mod.hours": ("{n} hours", "{n} 小时"),
     "mod.days": ("{n} days", "{n} 天"),
     "mod.col_artifact": ("Artifact", "制品"),
     "mod.col_kind": ("Kind", "类型"),
@@ -301,8 +301,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mod.bulk_pick": ("Items to dismiss", "要驳回的条目"),
     "mod.bulk_apply": ("Dismiss the selected items", "驳回所选条目"),
     "mod.bulk_done": (
-        "Dismissed {count} item(s); {skipped} had no open report any more.",
-        "已驳回 {count} 个条目；{skipped} 个已没有待处理的举报。",
+        "Dismissed {n} items; {skipped} had no open report any more.",
+        "已驳回 {n} 个条目；{skipped} 个已没有待处理的举报。",
     ),
     # -- item ---------------------------------------------------------------------------
     "mod.item": ("Item", "条目"),
@@ -572,8 +572,124 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "rate.reports": ("reports", "条举报"),
     "rate.comments": ("comments", "条评论"),
     "rate.preferences": ("preference changes", "次偏好更改"),
-    "toast.info": ("Done", "完成"),
-    "toast.warning": ("Not done", "未完成"),
+    # Toast titles (Gradio shows the toast's type; page.js puts it in the reader's language)
+    "toast.info": ("Info", "提示"),
+    "toast.warning": ("Warning", "未完成"),
+    "toast.error": ("Error", "错误"),
+    "toast.success": ("Success", "成功"),
+    "toast.close": ("Close", "关闭"),
+    # -- the page: sign-in prompts, community, flagging, moderation ----------------
+    "signin.reply": ("Sign in to reply.", "登录后即可回复。"),
+    "signin.discuss": ("Sign in to start a discussion.", "登录后即可发起讨论。"),
+    "signin.flag": ("Sign in to flag this artifact.", "登录后即可标记此制品。"),
+    "signin.propose": ("Sign in to propose a tag.", "登录后即可提议标签。"),
+    "signin.access": ("Sign in to request access.", "登录后即可申请访问。"),
+    "signin.how_demo": (
+        "Choose a persona under “Acting as” at the top of the page.",
+        "请在页面顶部的“当前身份”中选择一个角色。",
+    ),
+    "signin.how_oauth": (
+        "Use the “Sign in with Hugging Face” button at the top of the page.",
+        "请使用页面顶部的“Sign in with Hugging Face”按钮登录。",
+    ),
+    "signin.how_local": (
+        "Ask the person who runs this app for an account.",
+        "请向运行此应用的人申请账号。",
+    ),
+    "artifact.copy_link": ("Copy link", "复制链接"),
+    "artifact.link_copied": ("Link copied.", "链接已复制。"),
+    "artifact.updated": ("updated", "更新于"),
+    "artifact.downloads": ("{n} downloads", "{n} 次下载"),
+    "artifact.likes": ("{n} likes", "{n} 个赞"),
+    "artifact.no_safeguards": (
+        "none: public, no gate, no content warning",
+        "无：公开、无访问限制、无内容警告",
+    ),
+    "badge.private_requested": ("asked to go private", "已请求设为私有"),
+    "artifact.disabled_reported": (
+        "Access to this artifact has been disabled by the moderators after community reports.",
+        "在社区举报后，版主已禁用对此制品的访问。",
+    ),
+    "section.missing_some": ("The card does not say: {sections}.", "卡片未说明：{sections}。"),
+    "section.none": (
+        "This card has none of the sections people look for (intended uses, out-of-scope uses, bias, risks and limitations, social impact).",
+        "此卡片没有读者通常会查找的任何章节（预期用途、超出范围的用途、偏见、风险与局限、社会影响）。",
+    ),
+    "report.title": ("Report: {reason}", "举报：{reason}"),
+    "proposal.title": ("Add tags: {tags}", "添加标签：{tags}"),
+    "thread.discussion": ("Discussion", "讨论"),
+    "thread.report": ("Report", "举报"),
+    "thread.proposal": ("Pull request", "拉取请求"),
+    "thread.comments": ("{n} comments", "{n} 条评论"),
+    "thread.comments.one": ("{n} comment", "{n} 条评论"),
+    "community.title": ("Community", "社区"),
+    "community.filter": ("Show", "显示"),
+    "community.filter_open": ("Open", "进行中"),
+    "community.filter_closed": ("Closed", "已结束"),
+    "community.filter_all": ("All", "全部"),
+    "community.meta": ("{author} · {date} · {comments}", "{author} · {date} · {comments}"),
+    "community.none": (
+        "No discussions, reports or pull requests you can see yet.",
+        "暂无你可见的讨论、举报或拉取请求。",
+    ),
+    "community.none_here": ("Nothing with this status.", "没有此状态的条目。"),
+    "community.pick": (
+        "Choose a discussion, report or pull request above to read it.",
+        "从上方选择一个讨论、举报或拉取请求即可查看。",
+    ),
+    "flag.help": (
+        "Flag what breaks the content guidelines. Your report opens a discussion that only you, the owner and the moderators can read.",
+        "标记违反内容指南的内容。你的举报会开启一个仅你、所有者和版主可见的讨论。",
+    ),
+    "flag.whole_artifact": ("The artifact itself", "制品本身"),
+    "flag.open_thread": ("Open the report's discussion", "打开此举报的讨论"),
+    "propose.done": ("Pull request opened.", "已发起拉取请求。"),
+    "propose.none_left": (
+        "The card already has every tag that can be proposed here.",
+        "卡片已包含这里可提议的所有标签。",
+    ),
+    "access.pending_count": ("{n} waiting", "{n} 个待审核"),
+    "mod.confirm": ("Yes, do it", "确认执行"),
+    "mod.cancel": ("Cancel", "取消"),
+    "mod.confirm_question": (
+        "“{action}” on {artifact}: people will no longer reach it. Are you sure?",
+        "对 {artifact} 执行“{action}”：其他人将无法再访问它。确定吗？",
+    ),
+    "mod.reported": ("Report", "举报"),
+    "mod.items": ("{n} items", "{n} 个条目"),
+    "mod.items.one": ("{n} item", "{n} 个条目"),
+    "mod.reports_count": ("{n} reports", "{n} 条举报"),
+    "mod.reports_count.one": ("{n} report", "{n} 条举报"),
+    "mod.oldest": ("oldest waiting {oldest}", "最久已等待 {oldest}"),
+    "mod.hours.one": ("{n} hour", "{n} 小时"),
+    "mod.days.one": ("{n} day", "{n} 天"),
+    "mod.bulk_done.one": (
+        "Dismissed {n} item; {skipped} had no open report any more.",
+        "已驳回 {n} 个条目；{skipped} 个已没有待处理的举报。",
+    ),
+    "field.items": ("items", "条目"),
+    "activity.notices": ("Decisions on my artifacts and comments", "关于我的制品和评论的处理决定"),
+    "activity.new": ("new", "有更新"),
+    "activity.filed": ("filed {date}", "提交于 {date}"),
+    "activity.owner_answered": ("The owner answered ({date}):", "所有者已回复（{date}）："),
+    "activity.no_answer": ("No answer from the owner yet.", "所有者尚未回复。"),
+    "activity.decisions": ("Moderators:", "版主处理："),
+    "activity.decided": ("{action} on {date} (“{note}”)", "{date} {action}（“{note}”）"),
+    "activity.undone": (
+        "undone on {date}: {action} (“{note}”)",
+        "{date} 已撤销：{action}（“{note}”）",
+    ),
+    "activity.open_thread": ("Open the report's discussion", "打开此举报的讨论"),
+    "activity.why": ("Why:", "原因："),
+    "activity.no_reports": ("You have not flagged anything yet.", "你还没有标记过任何内容。"),
+    "activity.no_notices": (
+        "No moderator has acted on your artifacts or comments.",
+        "版主没有对你的制品或评论采取过任何操作。",
+    ),
+    "activity.no_access": (
+        "You have not requested access to anything.",
+        "你还没有申请过任何访问权限。",
+    ),
 }
 
 for _c in CATEGORIES:
@@ -596,6 +712,14 @@ def language_of(accept_language: str | None) -> str:
         if tag.startswith("en"):
             return "en"
     return "en"
+
+
+def trn(key: str, count: int, lang: str = "en", **values: object) -> str:
+    """`tr` for a sentence about `count` things: the `<key>.one` form when there is one
+    of them and the language has it (English), else `<key>`; `{n}` is the count."""
+    table = TRANSLATIONS.get(lang) or TRANSLATIONS["en"]
+    chosen = f"{key}.one" if count == 1 and f"{key}.one" in table else key
+    return tr(chosen, lang, n=f"{count:,}", **values)
 
 
 class Term(str):

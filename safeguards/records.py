@@ -87,6 +87,7 @@ class Comment:
     hidden_reason: str | None = None
     hidden_by: str | None = None
     moderation: bool = False  # a moderator's action, echoed into the discussion
+    action: str | None = None  # that action's name (its note is the text)
 
     @property
     def hidden(self) -> bool:

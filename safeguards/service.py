@@ -10,6 +10,7 @@ memory never keeps an event the log does not have.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import logging
 import secrets
@@ -38,6 +39,7 @@ from safeguards.records import (
     Discussion,
     DiscussionKind,
     DiscussionStatus,
+    ModerationAction,
     ProposalStatus,
     Report,
     ReportStatus,
@@ -101,6 +103,25 @@ class ArtifactView:
     discussions: list[Discussion] = field(default_factory=list)
     proposals: list[TagProposal] = field(default_factory=list)
     access_requests: list[AccessRequest] = field(default_factory=list)  # owner/moderator only
+    # The reason of each report discussion in `discussions`, so its title can be shown
+    # in the reader's language (the log keeps an English title).
+    report_reasons: dict[str, str] = field(default_factory=dict)
+    report_count: int = 0  # reports ever filed on the artifact (any status)
+
+
+@dataclass
+class ReportStory:
+    """One of a reporter's reports with what happened since: the owner's latest answer
+    in its discussion and the moderators' decisions on the artifact (reversals too)."""
+
+    report: Report
+    owner_answer: Comment | None
+    decisions: list[ModerationAction]  # artifact-level actions since the report, oldest first
+    last_change: str  # ts of the newest thing in the story
+
+    @property
+    def artifact_id(self) -> str:
+        return self.report.artifact_id
 
 
 class Safeguards:
@@ -317,6 +338,9 @@ class Safeguards:
             privileged = can(user, Action.VIEW_HIDDEN, artifact)
             access = state.access_of(user.username, artifact.id) if user.username else None
             approved = access is not None and access.status is AccessStatus.APPROVED
+            discussions = self._visible_discussions(user, artifact)
+            reports = [state.reports[r] for r in state.reports_by_artifact.get(artifact.id, ())]
+            reasons = {r.discussion_id: r.reason for r in reports}
             return ArtifactView(
                 artifact=artifact,
                 role=user.role_for(artifact),
@@ -330,7 +354,9 @@ class Safeguards:
                 disabled=guard.disabled and not user.is_moderator,
                 content_locked=gated and not privileged and not approved,
                 access=access,
-                discussions=self._visible_discussions(user, artifact),
+                discussions=discussions,
+                report_reasons={d.id: reasons[d.id] for d in discussions if d.id in reasons},
+                report_count=len(reports),
                 proposals=[state.proposals[p] for p in state.proposals_by_artifact[artifact.id]],
                 access_requests=[
                     state.access_requests[r] for r in state.access_by_artifact[artifact.id]
@@ -349,11 +375,73 @@ class Safeguards:
         return discussion
 
     @_needs_history
+    def proposal_in(self, user: User, discussion_id: object) -> TagProposal:
+        """The tag proposal a pull-request discussion belongs to (NotFound otherwise)."""
+        with self._lock:
+            discussion = self.discussion(user, discussion_id)
+            for proposal_id in self.state.proposals_by_artifact.get(discussion.artifact_id, ()):
+                proposal = self.state.proposals[proposal_id]
+                if proposal.discussion_id == discussion.id:
+                    return proposal
+        raise NotFound("err.no_proposal", id=discussion.id)
+
+    @_needs_history
     def my_reports(self, user: User) -> list[Report]:
         authorize(user, Action.REPORT)
         with self._lock:
             mine = [r for r in self.state.reports.values() if r.reporter == user.username]
         return sorted(mine, key=lambda r: r.ts, reverse=True)
+
+    @_needs_history
+    def my_report_stories(self, user: User) -> list[ReportStory]:
+        """The reporter's loop: each of my reports with the owner's answer and the
+        decisions taken on the artifact since, newest change first."""
+        authorize(user, Action.REPORT)
+        stories = []
+        with self._lock:
+            state = self.state
+            for report in (r for r in state.reports.values() if r.reporter == user.username):
+                artifact = self.catalog.get(report.artifact_id)
+                if artifact is None:
+                    continue
+                discussion = state.discussions.get(report.discussion_id)
+                comments = discussion.comments if discussion else []
+                answers = [c for c in comments if c.author == artifact.author and not c.moderation]
+                decisions = [
+                    state.actions[i]
+                    for i in state.actions_by_artifact.get(report.artifact_id, ())
+                    if state.actions[i].ts >= report.ts
+                    and state.actions[i].action not in DISCUSSION_ACTIONS
+                ]
+                times = [report.ts, *(c.ts for c in comments), *(d.ts for d in decisions)]
+                stories.append(
+                    ReportStory(
+                        report=copy.deepcopy(report),
+                        owner_answer=copy.copy(answers[-1]) if answers else None,
+                        decisions=decisions,
+                        last_change=max(times),
+                    )
+                )
+        return sorted(stories, key=lambda s: s.last_change, reverse=True)
+
+    @_needs_history
+    def my_notices(self, user: User) -> list[ModerationAction]:
+        """Decision notices: the moderators' actions on artifacts I own and on comments
+        I wrote, newest first (what was done, why, and which I may appeal)."""
+        authorize(user, Action.REPORT)
+        with self._lock:
+            state = self.state
+            mine = []
+            for action in state.actions:
+                artifact = self.catalog.get(action.artifact_id)
+                comment = state.comments.get(action.comment_id) if action.comment_id else None
+                if (comment is not None and comment.author == user.username) or (
+                    artifact is not None
+                    and artifact.author == user.username
+                    and action.action not in DISCUSSION_ACTIONS
+                ):
+                    mine.append(action)
+        return sorted(mine, key=lambda a: (a.ts, a.id), reverse=True)
 
     @_needs_history
     def my_access_requests(self, user: User) -> list[AccessRequest]:

@@ -194,7 +194,7 @@ class State:
         text: str,
         *,
         comment_id: str | None = None,
-        **extra: bool,
+        **extra: bool | str,
     ) -> None:
         discussion = self.discussions[discussion_id]
         comment = Comment(
@@ -323,7 +323,7 @@ class State:
         """A decision on an artifact answers its open reports, in their discussions too."""
         name = event.payload["action"]
         outcome = ReportStatus.DISMISSED if name == "dismiss" else ReportStatus.ACTIONED
-        echo = f"{name}: {event.payload['note']}"
+        echo = event.payload["note"]
         for report_id in self.reports_by_artifact.get(event.payload["artifact_id"], ()):
             report = self.reports[report_id]
             if report.status is ReportStatus.OPEN:
@@ -331,7 +331,12 @@ class State:
                 report.resolution_note = event.payload["note"]
                 echo_id = f"{event.id}-{report.id}"  # one action can answer many reports
                 self._add_comment(
-                    event, report.discussion_id, echo, comment_id=echo_id, moderation=True
+                    event,
+                    report.discussion_id,
+                    echo,
+                    comment_id=echo_id,
+                    moderation=True,
+                    action=name,
                 )
 
     def _moderate_discussion(self, event: Event) -> None:

@@ -279,7 +279,7 @@ def test_rate_limits_answer_with_a_clear_message_over_http(limited_app: RunningA
         )
 
     page = secrets.token_hex(8)
-    opened = _queue(alice, page, handler("open-artifact"), [PLAIN, None, "popup", ""])
+    opened = _queue(alice, page, handler("open-artifact"), [PLAIN, None, "popup", "", "open", ""])
     assert opened["success"]
     discussion = next(
         e.payload["discussion_id"]
@@ -288,10 +288,10 @@ def test_rate_limits_answer_with_a_clear_message_over_http(limited_app: RunningA
     )
     reply = handler("send-reply")
     for n in range(2):
-        sent = _queue(alice, page, reply, [PLAIN, None, "popup", "", discussion, f"Reply {n}."])
+        sent = _queue(alice, page, reply, [PLAIN, None, "popup", "", "open", discussion, f"R{n}."])
         assert sent["success"], sent
     before = read_events(limited_app.state_dir)
-    refused = _queue(alice, page, reply, [PLAIN, None, "popup", "", discussion, "Reply 3."])
+    refused = _queue(alice, page, reply, [PLAIN, None, "popup", "", "open", discussion, "R3."])
     assert not refused["success"]
     assert refused["refusal"] == (  # a toast, not an error state
         "You have sent 2 comments in the last hour, the most allowed. Please try again later."

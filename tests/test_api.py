@@ -165,15 +165,17 @@ class Page:
         self.session_hash = secrets.token_hex(8)
         self.persona = persona
 
-    def act(self, trigger: str, artifact_id: str, *extras: Any) -> dict:
+    def act(self, trigger: str, artifact_id: str, *extras: Any, discussion: str = "") -> dict:
         """An artifact-tab handler: its inputs are the page's (artifact id, persona,
-        browser preference, revealed) followed by the button's own fields."""
+        browser preference, revealed, community filter, open thread) followed by the
+        button's own fields."""
         dep = dependency(self.config, trigger)
         components = components_of(self.config)
         inputs = [components[i] for i in dep["inputs"]]
         assert elem_id(inputs[0]) == "artifact-id", inputs[0]
-        assert len(inputs) == 4 + len(extras), f"#{trigger} takes {len(inputs) - 4} fields"
-        data = [artifact_id, self.persona, False, None, *extras]
+        assert elem_id(inputs[5]) == "discussion-id", inputs[5]
+        assert len(inputs) == 6 + len(extras), f"#{trigger} takes {len(inputs) - 6} fields"
+        data = [artifact_id, self.persona, False, None, "open", discussion, *extras]
         return queue_call(self.session, dep["id"], data, session_hash=self.session_hash)
 
     def open(self, artifact_id: str) -> dict:
@@ -475,7 +477,10 @@ def test_member_cannot_call_owner_handlers(
     page = Page(http("alice"))
     page.open(artifact_id)
     before = len(events(app))
-    message = page.act(trigger, artifact_id, pending[kind])
+    if kind == "request":
+        message = page.act(trigger, artifact_id, pending[kind])
+    else:  # the pull request's (or discussion's) thread is the open one
+        message = page.act(trigger, artifact_id, discussion=pending["discussion"])
     assert not message["success"]
     assert any(refusal in error_of(message) for refusal in refusals), error_of(message)
     assert len(events(app)) == before
@@ -486,9 +491,8 @@ def fill(component: dict, pending: dict[str, str]) -> Any:
     demo-studio's artifact where a text is wanted, the first choice of a dropdown."""
     by_elem_id: dict[str, Any] = {
         "artifact-id": PROPOSED,
-        "proposal-pick": pending["proposal"],
         "access-pick": pending["request"],
-        "discussion-pick": pending["discussion"],
+        "discussion-id": pending["discussion"],
         "flag-reason": "spam",
         "propose-tags": ["ethics-rigorous"],
     }
@@ -572,7 +576,7 @@ def test_owner_can_call_the_same_handlers(
     """The control: the calls alice could not make do change state for demo-studio."""
     page = Page(http(OWNER))
     page.open(PROPOSED)
-    merged = page.act("merge", PROPOSED, pending["proposal"])
+    merged = page.act("merge", PROPOSED, discussion=pending["discussion"])
     assert merged["success"], error_of(merged)
     page.open(GATED)
     approved = page.act("approve", GATED, pending["request"])
@@ -614,16 +618,16 @@ def test_demo_mode_persona_must_be_a_persona(demo_app: RunningApp) -> None:
         proposed = page.act("propose-submit", PROPOSED, ["ethics-rigorous"], "")
         assert proposed["success"], error_of(proposed)
         (opened,) = [e for e in read_events(demo_app.state_dir) if e.type == "proposal.opened"]
-        proposal_id = opened.payload["proposal_id"]
+        thread = opened.payload["discussion_id"]
         page.open(PROPOSED)
         for persona in ("demo-studio", "demo-moderator", "Owner", "member", None):
             page.persona = persona
-            message = page.act("merge", PROPOSED, proposal_id)
+            message = page.act("merge", PROPOSED, discussion=thread)
             assert not message["success"], persona
         assert [e.type for e in read_events(demo_app.state_dir)] == ["proposal.opened"]
         # Control: the owner persona merges it.
         page.persona = "owner"
-        merged = page.act("merge", PROPOSED, proposal_id)
+        merged = page.act("merge", PROPOSED, discussion=thread)
         assert merged["success"], error_of(merged)
     last = read_events(demo_app.state_dir)[-1]
     assert (last.type, last.actor) == ("proposal.decided", "demo-studio")

@@ -86,6 +86,7 @@ class Target:
     request: str = ""
     discussion: str = ""
     comment: str = ""
+    proposal_thread: str = ""  # the proposal's discussion: the page opens it to merge
 
 
 def seed(state_dir: Path) -> dict[str, Target]:
@@ -105,7 +106,9 @@ def seed(state_dir: Path) -> dict[str, Target]:
         discussion = service.open_discussion(bob, artifact, "Bob asks", "A question.")
         comment = service.comment(bob, discussion.id, "A follow-up.")
         service.report(report_by, artifact, "privacy", report_secret)
-        targets[name] = Target(artifact, proposal.id, request.id, discussion.id, comment.id)
+        targets[name] = Target(
+            artifact, proposal.id, request.id, discussion.id, comment.id, proposal.discussion_id
+        )
     service.moderate(service.user(MODERATOR), PRIVATE, "make_private", SECRET_NOTE)
     service.log.close()
     return targets
@@ -287,9 +290,8 @@ def fill(component: dict, target: Target, persona: str | None) -> Any:
     by_elem_id: dict[str, Any] = {
         "artifact-id": target.artifact,
         "mod-item-id": target.artifact,
-        "proposal-pick": target.proposal,
         "access-pick": target.request,
-        "discussion-pick": target.discussion,
+        "discussion-id": target.proposal_thread,
         "flag-target": target.discussion,
         "mod-discussion": target.discussion,
         "mod-comment": target.comment,
@@ -453,6 +455,7 @@ def demo_targets(state_dir: Path) -> dict[str, Target]:
                 continue
             if event.type == "proposal.opened":
                 target.proposal = event.payload["proposal_id"]
+                target.proposal_thread = event.payload["discussion_id"]
             elif event.type == "access.requested":
                 target.request = event.payload["request_id"]
             elif event.type == "discussion.opened":

@@ -161,6 +161,7 @@ def test_preference_turned_off_in_activity(app: RunningApp, chromium: Browser) -
     open_by_id(page, NFAA)
     expect(page.locator("#nfaa-popup")).to_be_visible()  # off for this page...
     page.locator("#go-back").click()
+    expect(page).not_to_have_url(re.compile("artifact="))  # Browse's address again
     reload(page)
     open_by_id(page, NFAA)
     expect(page.locator("#nfaa-popup")).to_be_visible(timeout=3_000)  # ...and after a reload
@@ -248,37 +249,45 @@ def test_flag_owner_answers_reporter_follows(app: RunningApp, chromium: Browser)
     report_id = match.group(1)
     expect(page.locator("#flag-context textarea")).to_have_value("")
 
-    # The owner sees the report discussion and answers in it.
+    expect(page.locator("#flag-reason input")).to_have_value("")  # the form starts over
+    expect(page.locator("#flag-result")).to_contain_text(report_id)
+
+    # The owner sees the report discussion (still the open thread) and answers in it.
     choose_persona(page, "owner")
-    go_to_tab(page, "Discussions")
+    go_to_tab(page, "Community")
     thread = page.locator("#thread")
     expect(thread).to_contain_text(context_text)
     expect(thread).to_contain_text("demo-member")
-    expect(page.locator("#discussion-pick input")).to_have_value(re.compile("Report"))
+    expect(thread).to_contain_text("Report: Spam or advertising")
     answer = "Thanks, the links are gone in the new revision (owner, walk 2)."
     page.locator("#reply textarea").fill(answer)
     page.locator("#send-reply").click()
     expect(thread).to_contain_text(answer)
     expect(thread).to_contain_text("demo-studio")
 
-    # The reporter reads the answer and follows the report under My activity.
+    # The reporter reads the answer in My activity and follows its link to the thread.
     choose_persona(page, "member")
-    go_to_tab(page, "Discussions")
+    go_to_tab(page, "My activity")
+    mine = page.locator("#my-reports")
+    expect(mine).to_contain_text(REPORTED)
+    expect(mine).to_contain_text("Spam or advertising")
+    expect(mine).to_contain_text("open")
+    expect(mine).to_contain_text(answer)
+    mine.get_by_role("link", name="Open the report's discussion").first.click()
+    expect(page.get_by_role("tab", name="Artifact", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    go_to_tab(page, "Community")
     expect(thread).to_contain_text(answer)
     expect(thread).to_contain_text(context_text)
-    go_to_tab(page, "My activity")
-    page.locator("#activity-refresh").click()
-    row = page.locator("#my-reports tr").filter(has_text=report_id)
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text(REPORTED)
-    expect(row).to_contain_text("open")
-    expect(row).to_contain_text("Spam or advertising")
+    assert "discussion=D-" in page.url
 
-    # A visitor does not see the report discussion.
+    # A visitor does not see the report discussion, even with its link.
     choose_persona(page, "visitor")
-    go_to_tab(page, "Artifact")
-    go_to_tab(page, "Discussions")
-    expect(thread).to_contain_text("No discussions you can see yet.")
+    reload(page)
+    go_to_tab(page, "Community")
+    listing = page.locator("#community-list")
+    expect(listing).to_contain_text("No discussions, reports or pull requests you can see yet.")
     expect(thread).not_to_contain_text(context_text)
     assert report_id not in page.content()
     assert context_text not in page.content()
@@ -303,14 +312,16 @@ def test_tag_proposal_merged_brings_the_warning(app: RunningApp, chromium: Brows
     tags.get_by_label("not-for-all-audiences", exact=True).check()
     tags.get_by_label("ethics-inquisitive", exact=True).check()
     page.locator("#propose-submit").click()
+    toast(page, "Pull request opened.")
+    go_to_tab(page, "Community")
+    expect(page.locator("#thread")).to_contain_text("Add tags: not-for-all-audiences")
     diff = page.locator("#proposal-diff")
     expect(diff).to_contain_text("+- not-for-all-audiences")
     expect(diff).to_contain_text("+- ethics-inquisitive")
-    expect(page.locator("#proposal-pick input")).to_have_value(re.compile("not-for-all"))
     expect(page.locator("#merge")).to_be_hidden()  # a member may not merge
 
     choose_persona(page, "owner")
-    go_to_tab(page, "Propose a tag")
+    go_to_tab(page, "Community")
     expect(diff).to_contain_text("+- not-for-all-audiences")
     merge = page.locator("#merge")
     expect(merge).to_be_visible()
@@ -319,7 +330,7 @@ def test_tag_proposal_merged_brings_the_warning(app: RunningApp, chromium: Brows
     expect(header).to_contain_text("not-for-all-audiences")
     expect(header).to_contain_text("ethics-inquisitive")
     expect(header).to_contain_text("Inquisitive")
-    expect(header).to_contain_text("Content warning: yes")
+    expect(header).to_contain_text("content warning")
     # The owner now meets the warning too; leave it to switch persona.
     expect(page.locator("#nfaa-popup")).to_be_visible()
     page.locator("#go-back").click()
@@ -354,7 +365,7 @@ def test_gated_access_request_approved(app: RunningApp, chromium: Browser) -> No
 
     choose_persona(page, "owner")
     expect(page.locator("#card-sections")).to_contain_text(GATED_CARD[0])  # owners see it
-    go_to_tab(page, "Access requests")
+    expect(page.locator("#access-box")).to_be_visible()  # in the page, for its owner
     expect(page.locator("#access-pick input")).to_have_value(re.compile("demo-member"))
     page.locator("#approve").click()
     toast(page, "approved")
@@ -364,7 +375,7 @@ def test_gated_access_request_approved(app: RunningApp, chromium: Browser) -> No
     expect(page.locator("#card-sections")).to_contain_text(GATED_CARD[0])
     expect(gate).to_be_hidden()
     go_to_tab(page, "My activity")
-    expect(page.locator("#my-access tr").filter(has_text=GATED)).to_contain_text("approved")
+    expect(page.locator("#my-access li").filter(has_text=GATED)).to_contain_text("approved")
 
     # The visitor is still kept behind the gate.
     choose_persona(page, "visitor")
@@ -374,13 +385,20 @@ def test_gated_access_request_approved(app: RunningApp, chromium: Browser) -> No
     context.close()
 
 
-def test_access_requests_tab_only_for_reviewers(app: RunningApp, chromium: Browser) -> None:
+def test_access_review_only_for_reviewers(app: RunningApp, chromium: Browser) -> None:
+    """The owner's access review is part of the page, never a tab a persona switch
+    would leave behind."""
     context = new_context(chromium)
     page = open_app(context, app.url)
-    open_by_id(page, SHOWN)  # as a visitor
-    expect(page.locator("#card-sections")).to_be_visible()
-    expect(page.get_by_role("tab", name="Discussions", exact=True)).to_be_visible()
-    expect(page.get_by_role("tab", name="Access requests", exact=True)).to_be_hidden(timeout=3_000)
+    open_by_id(page, GATED)  # as a visitor
+    expect(page.locator("#gate-box")).to_be_visible()
+    expect(page.get_by_role("tab", name="Community", exact=True)).to_be_visible()
+    expect(page.locator("#access-box")).to_be_hidden()
+    choose_persona(page, "owner")
+    expect(page.locator("#access-box")).to_be_visible()
+    choose_persona(page, "member")
+    expect(page.locator("#access-box")).to_be_hidden()
+    assert page.get_by_role("tab", name="Access requests").count() == 0
     context.close()
 
 
@@ -405,7 +423,7 @@ def test_hostile_flag_context_is_shown_as_text(app: RunningApp, chromium: Browse
     page.locator("#flag-submit").click()
     toast(page, "filed")
 
-    go_to_tab(page, "Discussions")
+    go_to_tab(page, "Community")
     thread = page.locator("#thread")
     for line in HOSTILE:
         expect(thread).to_contain_text(line)  # the literal text is readable
@@ -419,7 +437,7 @@ def test_hostile_flag_context_is_shown_as_text(app: RunningApp, chromium: Browse
 
     # The same after a persona round trip re-renders the thread.
     choose_persona(page, "moderator")
-    go_to_tab(page, "Discussions")
+    go_to_tab(page, "Community")
     expect(thread).to_contain_text(HOSTILE[0])
     assert page.evaluate("window.__pwned") is None
     assert thread.locator("img, script, a").count() == 0
@@ -471,6 +489,7 @@ def test_moderator_triages_a_report_and_gates_the_artifact(
     page.locator("#mod-action input").click()
     page.get_by_role("option", name=re.compile(r"^Gate", re.I)).first.click()
     page.locator("#mod-note textarea").fill("Gated while the owner reviews the outputs.")
+    expect(page.locator("#mod-apply")).to_be_enabled()
     page.locator("#mod-apply").click()
     expect(page.locator("#mod-item-history")).to_contain_text("Gated while the owner reviews")
 
@@ -478,8 +497,11 @@ def test_moderator_triages_a_report_and_gates_the_artifact(
     open_by_id(page, TRIAGED)
     expect(page.locator("#gate-box")).to_be_visible()
     expect(page.locator("#card-box")).to_be_hidden()
-    go_to_tab(page, "Discussions")
-    expect(page.locator("#thread")).to_contain_text("Gated while the owner reviews the outputs.")
+    go_to_tab(page, "Community")
+    page.locator("#community-list a").filter(has_text="Report: Harassment").click()
+    thread = page.locator("#thread")
+    expect(thread).to_contain_text("Gated while the owner reviews the outputs.")
+    expect(thread).to_contain_text("Moderator action: Gate access")  # its label, translated
     context.close()
 
 

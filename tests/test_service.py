@@ -605,7 +605,7 @@ def test_actions_resolve_open_reports_and_echo_into_their_discussions(
         assert report.resolution_note == "Confirmed: deceptive."
         last = service.discussion(service.user(report.reporter), report.discussion_id).comments[-1]
         assert last.moderation and last.author == MODERATOR
-        assert "downgrade" in last.text and "Confirmed: deceptive." in last.text
+        assert (last.action, last.text) == ("downgrade", "Confirmed: deceptive.")
     assert untouched.status is ReportStatus.OPEN
     # The reporter sees the outcome, also after a restart.
     restarted = make_service()

@@ -1,72 +1,100 @@
-"""My activity tab: the reporter's view of their reports, access requests, and the
-content preference (on the account when signed in, in the browser otherwise)."""
+"""My activity tab: the reporter's loop (each report with the owner's answer and the
+decisions since, linked to its thread), the decisions on my artifacts and comments,
+my access requests, and the content preference (on the account when signed in, in
+the browser otherwise). What changed since I last opened the tab is marked."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from typing import Any
+
 import gradio as gr
-import pandas as pd
 
 from safeguards.i18n import tr
+from safeguards.records import ModerationAction
+from safeguards.service import ReportStory
+from safeguards.state import REVERSAL_ACTIONS
 from safeguards.ui.common import (
     I18N,
     POPUP,
     SHOW_MATURE,
     UiContext,
     current_user,
+    escape_md,
     friendly_errors,
     lang,
+    sign_in_hint,
 )
+from safeguards.ui.texts import artifact_url, link_md, when
+
+SEEN_KEY = "openness-safeguards-activity-seen"  # when each user last opened the tab
+SEEN_SECRET = "openness-safeguards-activity-seen-v1"  # a convenience, not a secret
+EXCERPT = 200  # characters of the owner's answer shown
 
 
-def build(ctx: UiContext) -> tuple:
+def build(ctx: UiContext, tab: gr.Tab) -> tuple[Any, list[Any], list[Any]]:
+    """Lay out the tab inside `tab` and wire it; return the load wiring for the page."""
     service = ctx.service
     browser_pref = ctx.browser_pref
+    seen_store = gr.BrowserState("{}", storage_key=SEEN_KEY, secret=SEEN_SECRET)
     refresh = gr.Button(I18N("activity.refresh"), size="sm", elem_id="activity-refresh")
+    intro = gr.Markdown(elem_id="activity-intro")
     gr.Markdown(f"### {I18N('activity.reports')}")
-    reports = gr.Dataframe(interactive=False, wrap=True, elem_id="my-reports")
+    reports = gr.Markdown(elem_id="my-reports")
+    gr.Markdown(f"### {I18N('activity.notices')}")
+    notices = gr.Markdown(elem_id="my-notices")
     gr.Markdown(f"### {I18N('activity.access')}")
-    requests = gr.Dataframe(interactive=False, wrap=True, elem_id="my-access")
+    requests = gr.Markdown(elem_id="my-access")
     gr.Markdown(f"### {I18N('activity.preferences')}")
     preference = gr.Checkbox(label=I18N("warning.preference"), elem_id="pref-show-mature")
     message = gr.Markdown(elem_id="activity-message")
 
-    def load(persona: str, pref: str, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    def render(
+        persona: str,
+        pref: str,
+        seen: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
         user = current_user(service, persona, request, profile)
         language = lang(request)
         if not user.signed_in:
-            empty = pd.DataFrame()
-            return empty, empty, pref == SHOW_MATURE, tr("activity.sign_in", language)
-        mine = service.my_reports(user)
-        report_rows = pd.DataFrame(
-            [
-                {
-                    tr("col.report", language): r.id,
-                    tr("col.artifact", language): r.artifact_id,
-                    tr("col.reason", language): tr(f"reason.{r.reason}", language),
-                    tr("col.status", language): tr(f"status.{r.status.value}", language),
-                    tr("col.outcome", language): r.resolution_note or "",
-                    tr("col.filed", language): r.ts[:16].replace("T", " "),
-                }
-                for r in mine
-            ]
-        )
-        access_rows = pd.DataFrame(
-            [
-                {
-                    tr("col.artifact", language): r.artifact_id,
-                    tr("col.status", language): tr(f"status.{r.status.value}", language),
-                    tr("col.filed", language): r.ts[:16].replace("T", " "),
-                }
-                for r in service.my_access_requests(user)
-            ]
-        )
-        note = "" if mine or len(access_rows) else tr("activity.none", language)
-        return report_rows, access_rows, service.show_mature_without_popup(user), note
+            none = f"*{tr('activity.none', language)}*"
+            prompt = f"**{tr('activity.sign_in', language)}** "
+            prompt += sign_in_hint(service.settings, language)
+            return [prompt, none, none, none, pref == SHOW_MATURE, ""]
+        since = _seen_by(seen, user.username or "")
+        stories = service.my_report_stories(user)
+        access = service.my_access_requests(user)
+        return [
+            "",
+            reports_text(stories, since, language),
+            notices_text(service.my_notices(user), language),
+            access_text(access, language),
+            service.show_mature_without_popup(user),
+            "",
+        ]
+
+    outputs = [intro, reports, notices, requests, preference, message]
+    inputs = [ctx.persona, browser_pref, seen_store]
+
+    def open_tab(
+        persona: str,
+        pref: str,
+        seen: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        """Opening the tab shows what is new since the last time, then remembers now."""
+        shown = render(persona, pref, seen, request, profile)
+        user = current_user(service, persona, request, profile)
+        return [*shown, _seen_now(seen, user.username) if user.signed_in else seen]
 
     @friendly_errors
     def save(
         value: bool, persona: str, request: gr.Request, profile: gr.OAuthProfile | None = None
-    ):
+    ) -> tuple[Any, str]:
         user = current_user(service, persona, request, profile)
         stored = SHOW_MATURE if value else POPUP
         if user.signed_in:
@@ -74,10 +102,105 @@ def build(ctx: UiContext) -> tuple:
             return gr.update(), tr("activity.saved", lang(request))
         return stored, tr("activity.saved_browser", lang(request))
 
-    outputs = [reports, requests, preference, message]
-    refresh.click(load, [ctx.persona, browser_pref], outputs, api_visibility="private")
-    ctx.persona.change(load, [ctx.persona, browser_pref], outputs, api_visibility="private")
+    refresh.click(open_tab, inputs, [*outputs, seen_store], api_visibility="private")
+    ctx.on_persona_switch(render, inputs, outputs)
+    tab.select(open_tab, inputs, [*outputs, seen_store], api_visibility="private")
     preference.input(
         save, [preference, ctx.persona], [browser_pref, message], api_visibility="private"
     )
-    return load, [ctx.persona, browser_pref], outputs
+    return render, inputs, outputs
+
+
+def _seen_by(seen: str, username: str) -> str:
+    """When `username` last opened the tab in this browser ("" for never)."""
+    try:
+        found = json.loads(seen or "{}").get(username, "")
+    except (ValueError, AttributeError):
+        return ""
+    return found if isinstance(found, str) else ""
+
+
+def _seen_now(seen: str, username: str | None) -> str:
+    try:
+        table = json.loads(seen or "{}")
+    except ValueError:
+        table = {}
+    if not isinstance(table, dict):
+        table = {}
+    table[username or ""] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps(dict(list(table.items())[-20:]))  # a few personas, not a growing list
+
+
+# -- text (user text escaped) -----------------------------------------------------------
+
+
+def reports_text(stories: list[ReportStory], since: str, language: str) -> str:
+    if not stories:
+        return f"*{tr('activity.no_reports', language)}*"
+    return "\n\n---\n\n".join(story_text(s, since, language) for s in stories)
+
+
+def story_text(story: ReportStory, since: str, language: str) -> str:
+    r = story.report
+    new = f" · **{tr('activity.new', language)}**" if story.last_change > since else ""
+    head = (
+        f"**{link_md(r.artifact_id, artifact_url(r.artifact_id, r.discussion_id))}** · "
+        f"{tr(f'reason.{r.reason}', language)} · *{tr(f'status.{r.status.value}', language)}* · "
+        f"{tr('activity.filed', language, date=when(r.ts))}{new}"
+    )
+    lines = [head]
+    if story.owner_answer is not None:
+        text = story.owner_answer.text
+        excerpt = text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + " …"
+        lines.append(
+            f"{tr('activity.owner_answered', language, date=when(story.owner_answer.ts))} "
+            f"{escape_md(excerpt)}"
+        )
+    else:
+        lines.append(f"*{tr('activity.no_answer', language)}*")
+    if story.decisions:
+        lines.append(
+            f"{tr('activity.decisions', language)} "
+            + " · ".join(decision_text(d, language) for d in story.decisions)
+        )
+    lines.append(
+        link_md(tr("activity.open_thread", language), artifact_url(r.artifact_id, r.discussion_id))
+    )
+    return "  \n".join(lines)
+
+
+def decision_text(action: ModerationAction, language: str) -> str:
+    """'Downgraded on 2026-11-30 (“note”)', a reversal as 'undone on …'."""
+    key = "activity.undone" if action.action in REVERSAL_ACTIONS else "activity.decided"
+    return tr(
+        key,
+        language,
+        action=tr(f"modaction.{action.action}", language),
+        date=when(action.ts)[:10],
+        note=escape_md(action.note),
+    )
+
+
+def notices_text(actions: list[ModerationAction], language: str) -> str:
+    """Decision notices for owners and comment authors: what was done, why, where."""
+    if not actions:
+        return f"*{tr('activity.no_notices', language)}*"
+    items = []
+    for action in actions:
+        where = link_md(action.artifact_id, artifact_url(action.artifact_id, action.discussion_id))
+        items.append(
+            f"**{tr(f'modaction.{action.action}', language)}** · {where} · {when(action.ts)}  \n"
+            f"{tr('activity.why', language)} {escape_md(action.note)}"
+        )
+    return "\n\n---\n\n".join(items)
+
+
+def access_text(requests: list[Any], language: str) -> str:
+    if not requests:
+        return f"*{tr('activity.no_access', language)}*"
+    return "\n".join(
+        f"- {link_md(r.artifact_id, artifact_url(r.artifact_id))} · "
+        f"*{tr(f'status.{r.status.value}', language)}* · "
+        f"{tr('activity.filed', language, date=when(r.ts))}"
+        for r in requests
+    )

@@ -1,8 +1,15 @@
 """Artifact tab: the card (behind the content warning or the access gate when they
-apply), its safeguard state, discussions, flagging, tag proposals and access review."""
+apply), its safeguard state, the community (discussions, reports, pull requests),
+flagging, tag proposals and, for its owner, the access requests.
+
+Handlers first, layout after: `build` wires the events of the components `ArtifactTab`
+lays out, and one `render` fills every output from an `ArtifactView`, so a refusal
+(a toast, outputs skipped) never leaves the page half-updated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -12,30 +19,46 @@ from safeguards.categories import REASONS
 from safeguards.errors import SafeguardsError
 from safeguards.i18n import tr
 from safeguards.permissions import Action, User, can
-from safeguards.records import (
-    AccessStatus,
-    Discussion,
-    DiscussionKind,
-    DiscussionStatus,
-    ProposalStatus,
-)
-from safeguards.service import PROPOSABLE_TAGS, ArtifactView
+from safeguards.records import AccessStatus, DiscussionKind, DiscussionStatus, ProposalStatus
+from safeguards.service import PROPOSABLE_TAGS, ArtifactView, Safeguards
 from safeguards.textrules import LIMITS
 from safeguards.ui.common import (
     I18N,
     POPUP,
     SHOW_MATURE,
     UiContext,
-    code_md,
     current_user,
     escape_md,
     friendly_errors,
     lang,
     notify,
-    quote_md,
+    sign_in_hint,
+)
+from safeguards.ui.texts import (
+    COMMUNITY_FILTERS,
+    artifact_url,
+    card_gap_text,
+    community_html,
+    discussion_label,
+    gate_text,
+    header_text,
+    link_md,
+    notice_text,
+    sections_text,
+    thread_text,
 )
 
-SECTION_KEYS = ("intended_uses", "out_of_scope", "bias_risks", "social_impact")
+HIDDEN = "sg-hidden"  # in the DOM (scripts and events reach it) but never shown
+
+
+@dataclass
+class Done:
+    """What a successful action tells the page: a toast, the thread to show, and any
+    fields to reset (what the user typed stays on a refusal, goes after success)."""
+
+    message: str | None = None
+    discussion_id: str | None = None
+    resets: dict[Any, Any] = field(default_factory=dict)
 
 
 class ArtifactTab:
@@ -44,18 +67,45 @@ class ArtifactTab:
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
         self.service = ctx.service
-        self.browser_pref = ctx.browser_pref
         self.revealed = gr.State("")  # id of the artifact whose warning was accepted
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="artifact-open-row"):
             ctx.artifact_id.render()
             self.open_button = gr.Button(I18N("artifact.load"), scale=0, elem_id="open-artifact")
         self.header = gr.Markdown(I18N("artifact.none"), elem_id="artifact-header")
+        with gr.Row(visible=False, elem_id="artifact-tools") as self.tools:
+            self.copy_link = gr.Button(
+                I18N("artifact.copy_link"), size="sm", scale=0, elem_id="copy-link"
+            )
         self.notice = gr.Markdown(elem_id="artifact-notice")
+        self._popup()
+        self._gate()
+        self._access_review()
+        with gr.Row(visible=False, elem_id="card-box") as self.content_box:
+            with gr.Column(scale=3, min_width=300):
+                self.card = gr.Markdown(elem_id="card-body")
+                with gr.Accordion(I18N("artifact.metadata"), open=False):
+                    self.metadata = gr.Code(
+                        language="yaml", interactive=False, elem_id="card-metadata"
+                    )
+            with gr.Column(scale=2, min_width=280, elem_id="card-aside"):
+                # What the card documents of the sections people look for, at a glance.
+                self.sections = gr.Markdown(elem_id="card-sections")
+                self.card_gap = gr.Markdown(elem_id="card-gap")
+        with gr.Column(visible=False) as self.community_box, gr.Tabs(elem_id="artifact-tabs"):
+            self._community_tab()
+            self._flag_tab()
+            self._proposal_tab()
+
+    # -- layout -----------------------------------------------------------------------
+
+    def _popup(self) -> None:
+        # A fixed overlay (Gradio has no modal); page.js makes it a real dialog: role,
+        # aria-modal, focus moved in and trapped, Escape = "Go back".
         with (
             gr.Column(visible=False, elem_classes="nfaa-overlay", elem_id="nfaa-popup") as overlay,
             gr.Column(elem_classes="nfaa-dialog"),
         ):
-            gr.Markdown(f"## ⚠️ {I18N('warning.title')}")
+            gr.Markdown(f"## {I18N('warning.title')}", elem_id="nfaa-title")
             gr.Markdown(I18N("warning.body"))
             self.always = gr.Checkbox(label=I18N("warning.preference"), elem_id="always-show")
             with gr.Row():
@@ -64,146 +114,158 @@ class ArtifactTab:
                 )
                 self.back_button = gr.Button(I18N("warning.back"), elem_id="go-back")
         self.overlay = overlay
-        with gr.Column(visible=False, elem_id="gate-box") as gate_box:
-            gr.Markdown(f"### 🔒 {I18N('gate.title')}")
+
+    def _gate(self) -> None:
+        with gr.Column(visible=False, elem_id="gate-box") as self.gate_box:
+            gr.Markdown(f"### {I18N('gate.title')}")
             gr.Markdown(I18N("gate.body"))
             self.gate_status = gr.Markdown(elem_id="gate-status")
-            self.gate_reason = gr.Textbox(
-                label=I18N("gate.reason"), max_length=LIMITS["reason"], lines=2
-            )
-            self.gate_button = gr.Button(I18N("gate.request"), elem_id="request-access")
-        self.gate_box = gate_box
-        with gr.Column(visible=False, elem_id="card-box") as content_box:
-            self.sections = gr.Markdown(elem_id="card-sections")
-            with gr.Accordion(I18N("artifact.card"), open=False):
-                self.card = gr.Markdown(elem_id="card-body")
-            with gr.Accordion(I18N("artifact.metadata"), open=False):
-                self.metadata = gr.Code(language="yaml", interactive=False, elem_id="card-metadata")
-        self.content_box = content_box
-        with gr.Column(visible=False) as community_box, gr.Tabs():
-            self._discussion_tab()
-            self._flag_tab()
-            self._proposal_tab()
-            self._access_tab()
-        self.community_box = community_box
+            with gr.Column(visible=False) as self.gate_form:
+                self.gate_reason = gr.Textbox(
+                    label=I18N("gate.reason"), max_length=LIMITS["reason"], lines=2
+                )
+                self.gate_button = gr.Button(I18N("gate.request"), elem_id="request-access")
+            self.gate_signin = gr.Markdown(visible=False, elem_id="gate-signin")
 
-    # -- layout -----------------------------------------------------------------------
-
-    def _discussion_tab(self) -> None:
-        with gr.Tab(I18N("discuss.title"), id="discussions"):
-            self.discussion_pick = gr.Dropdown(
-                label=I18N("discuss.pick"), choices=[], elem_id="discussion-pick"
-            )
-            self.thread = gr.Markdown(elem_id="thread")
-            self.reply = gr.Textbox(
-                label=I18N("discuss.reply"), lines=3, max_length=LIMITS["comment"], elem_id="reply"
-            )
-            with gr.Row():
-                self.reply_button = gr.Button(
-                    I18N("discuss.send"), variant="primary", elem_id="send-reply"
-                )
-                self.close_button = gr.Button(
-                    I18N("discuss.close"), visible=False, elem_id="close-discussion"
-                )
-                self.reopen_button = gr.Button(
-                    I18N("discuss.reopen"), visible=False, elem_id="reopen-discussion"
-                )
-            with gr.Accordion(I18N("discuss.open"), open=False):
-                self.new_title = gr.Textbox(
-                    label=I18N("discuss.new_title"), max_length=LIMITS["title"]
-                )
-                self.new_body = gr.Textbox(
-                    label=I18N("discuss.new_body"), lines=3, max_length=LIMITS["comment"]
-                )
-                self.new_button = gr.Button(I18N("discuss.open"))
-
-    def _flag_tab(self) -> None:
-        with gr.Tab(I18N("flag.title"), id="flag"):
-            self.flag_reason = gr.Dropdown(
-                choices=[(I18N(f"reason.{r.slug}"), r.slug) for r in REASONS],
-                label=I18N("flag.reason"),
-                elem_id="flag-reason",
-            )
-            self.flag_target = gr.Dropdown(
-                choices=[], label=I18N("flag.target"), elem_id="flag-target"
-            )
-            self.flag_context = gr.Textbox(
-                label=I18N("flag.context"),
-                info=I18N("flag.context_help"),
-                lines=5,
-                max_length=LIMITS["context"],
-                elem_id="flag-context",
-            )
-            self.flag_button = gr.Button(I18N("flag.submit"), variant="stop", elem_id="flag-submit")
-            self.flag_result = gr.Markdown(elem_id="flag-result")
-
-    def _proposal_tab(self) -> None:
-        with gr.Tab(I18N("propose.title"), id="propose"):
-            gr.Markdown(I18N("propose.help"))
-            self.propose_tags = gr.CheckboxGroup(
-                choices=list(PROPOSABLE_TAGS), label=I18N("propose.tags"), elem_id="propose-tags"
-            )
-            self.propose_note = gr.Textbox(label=I18N("propose.note"), max_length=LIMITS["comment"])
-            self.propose_button = gr.Button(I18N("propose.submit"), elem_id="propose-submit")
-            self.proposal_pick = gr.Dropdown(
-                choices=[], label=I18N("propose.list"), elem_id="proposal-pick"
-            )
-            self.diff = gr.Code(
-                language=None,
-                interactive=False,
-                label=I18N("propose.diff"),
-                elem_id="proposal-diff",
-            )
-            with gr.Row():
-                self.merge_button = gr.Button(
-                    I18N("propose.merge"), variant="primary", visible=False, elem_id="merge"
-                )
-                self.close_proposal_button = gr.Button(
-                    I18N("propose.close"), visible=False, elem_id="close-proposal"
-                )
-
-    def _access_tab(self) -> None:
-        # Gradio 6.31 can show a tab from an event but not hide its label again, so the tab
-        # starts hidden and its contents sit in a column that can be hidden.
-        with (
-            gr.Tab(I18N("access.list"), id="access", visible=False) as tab,
-            gr.Column(visible=False) as self.access_box,
-        ):
+    def _access_review(self) -> None:
+        # The owner's (and moderators') review of access requests lives in the page,
+        # shown only to them: never a tab that a persona switch would leave behind.
+        with gr.Column(visible=False, elem_id="access-box") as self.access_box:
+            self.access_title = gr.Markdown(elem_id="access-title")
             self.access_pick = gr.Dropdown(
-                choices=[], label=I18N("access.pick"), elem_id="access-pick"
+                choices=[], value=None, label=I18N("access.pick"), elem_id="access-pick"
             )
             with gr.Row():
                 self.approve_button = gr.Button(
                     I18N("access.approve"), variant="primary", elem_id="approve"
                 )
                 self.reject_button = gr.Button(I18N("access.reject"), elem_id="reject")
-        self.access_tab = tab
+
+    def _community_tab(self) -> None:
+        with gr.Tab(I18N("community.title"), id="community"):
+            self.community_filter = gr.Radio(
+                choices=[(I18N(f"community.filter_{f}"), f) for f in COMMUNITY_FILTERS],
+                value="open",
+                label=I18N("community.filter"),
+                elem_id="community-filter",
+            )
+            self.community_list = gr.HTML(elem_id="community-list")
+            # The open thread's id: set by the list's links (through the router).
+            self.discussion_box = gr.Textbox(
+                elem_id="discussion-id", elem_classes=HIDDEN, max_length=64, show_label=False
+            )
+            self.thread = gr.Markdown(elem_id="thread")
+            with gr.Column(visible=False) as self.proposal_box:
+                self.diff = gr.Code(
+                    language=None,
+                    interactive=False,
+                    label=I18N("propose.diff"),
+                    elem_id="proposal-diff",
+                )
+                with gr.Row():
+                    self.merge_button = gr.Button(
+                        I18N("propose.merge"), variant="primary", visible=False, elem_id="merge"
+                    )
+                    self.close_proposal_button = gr.Button(
+                        I18N("propose.close"), visible=False, elem_id="close-proposal"
+                    )
+            with gr.Column(visible=False) as self.reply_form:
+                self.reply = gr.Textbox(
+                    label=I18N("discuss.reply"),
+                    lines=3,
+                    max_length=LIMITS["comment"],
+                    elem_id="reply",
+                )
+                with gr.Row():
+                    self.reply_button = gr.Button(
+                        I18N("discuss.send"), variant="primary", elem_id="send-reply"
+                    )
+                    self.close_button = gr.Button(
+                        I18N("discuss.close"), visible=False, elem_id="close-discussion"
+                    )
+                    self.reopen_button = gr.Button(
+                        I18N("discuss.reopen"), visible=False, elem_id="reopen-discussion"
+                    )
+            self.reply_signin = gr.Markdown(visible=False, elem_id="reply-signin")
+            with gr.Accordion(I18N("discuss.open"), open=False, elem_id="new-discussion"):
+                with gr.Column(visible=False) as self.new_form:
+                    self.new_title = gr.Textbox(
+                        label=I18N("discuss.new_title"), max_length=LIMITS["title"]
+                    )
+                    self.new_body = gr.Textbox(
+                        label=I18N("discuss.new_body"), lines=3, max_length=LIMITS["comment"]
+                    )
+                    self.new_button = gr.Button(I18N("discuss.open"), elem_id="open-discussion")
+                self.new_signin = gr.Markdown(visible=False, elem_id="new-signin")
+
+    def _flag_tab(self) -> None:
+        with gr.Tab(I18N("flag.title"), id="flag"):
+            with gr.Column(visible=False) as self.flag_form:
+                gr.Markdown(I18N("flag.help"))
+                # Nothing is chosen for the reporter: Flag stays off until a reason is.
+                self.flag_reason = gr.Dropdown(
+                    choices=[(I18N(f"reason.{r.slug}"), r.slug) for r in REASONS],
+                    value=None,
+                    label=I18N("flag.reason"),
+                    elem_id="flag-reason",
+                )
+                self.flag_target = gr.Dropdown(
+                    choices=[], value=None, label=I18N("flag.target"), elem_id="flag-target"
+                )
+                self.flag_context = gr.Textbox(
+                    label=I18N("flag.context"),
+                    info=I18N("flag.context_help"),
+                    lines=5,
+                    max_length=LIMITS["context"],
+                    elem_id="flag-context",
+                )
+                self.flag_button = gr.Button(
+                    I18N("flag.submit"), variant="stop", interactive=False, elem_id="flag-submit"
+                )
+            self.flag_signin = gr.Markdown(visible=False, elem_id="flag-signin")
+            self.flag_result = gr.Markdown(elem_id="flag-result")
+
+    def _proposal_tab(self) -> None:
+        with gr.Tab(I18N("propose.title"), id="propose"):
+            gr.Markdown(I18N("propose.help"))
+            with gr.Column(visible=False) as self.propose_form:
+                self.propose_tags = gr.CheckboxGroup(
+                    choices=list(PROPOSABLE_TAGS),
+                    label=I18N("propose.tags"),
+                    elem_id="propose-tags",
+                )
+                self.propose_none = gr.Markdown(visible=False, elem_id="propose-none")
+                self.propose_note = gr.Textbox(
+                    label=I18N("propose.note"), max_length=LIMITS["comment"]
+                )
+                self.propose_button = gr.Button(I18N("propose.submit"), elem_id="propose-submit")
+            self.propose_signin = gr.Markdown(visible=False, elem_id="propose-signin")
 
     # -- rendering --------------------------------------------------------------------
 
     @property
-    def outputs(self) -> list[gr.components.Component]:
-        page = [self.header, self.notice, self.overlay, self.gate_box, self.gate_status]
-        card = [self.content_box, self.sections, self.card, self.metadata, self.community_box]
-        talk = [self.discussion_pick, self.thread, self.close_button, self.reopen_button]
-        review = [self.flag_target, self.proposal_pick, self.diff, self.merge_button]
+    def outputs(self) -> list[Any]:
         return [
-            *page,
-            *card,
-            *talk,
-            *review,
-            self.close_proposal_button,
-            self.access_pick,
-            self.access_tab,
-            self.access_box,
+            *(self.header, self.tools, self.notice, self.overlay),
+            *(self.gate_box, self.gate_status, self.gate_form, self.gate_signin),
+            *(self.access_box, self.access_title, self.access_pick),
+            *(self.content_box, self.sections, self.card, self.card_gap, self.metadata),
+            *(self.community_box, self.community_list, self.discussion_box, self.thread),
+            *(self.proposal_box, self.diff, self.merge_button, self.close_proposal_button),
+            *(self.reply_form, self.reply_signin, self.close_button, self.reopen_button),
+            *(self.new_form, self.new_signin),
+            *(self.flag_form, self.flag_signin, self.flag_target),
+            *(self.propose_form, self.propose_signin, self.propose_tags, self.propose_none),
+            self.ctx.location,
         ]
 
-    def empty(self, message: str) -> dict:
+    def empty(self, message: str) -> dict[Any, Any]:
+        """No artifact shown: every part hidden, `message` in the header."""
         hidden = gr.update(visible=False)
         updates: dict[Any, Any] = dict.fromkeys(self.outputs, gr.update())
-        updates.update(
-            {self.header: message, self.notice: "", self.overlay: hidden, self.gate_box: hidden}
-        )
+        updates.update({self.header: message, self.notice: "", self.tools: hidden})
+        for box in (self.overlay, self.gate_box, self.access_box):
+            updates[box] = hidden
         updates.update({self.content_box: hidden, self.community_box: hidden})
         return updates
 
@@ -214,109 +276,164 @@ class ArtifactTab:
         *,
         show_mature: bool,
         language: str,
+        community_filter: str = "open",
         discussion_id: str | None = None,
-        proposal_id: str | None = None,
-    ) -> dict:
+    ) -> dict[Any, Any]:
         """Every output of the tab for one view. Card text is only sent when the viewer
         may see it: behind the warning or the gate the browser never receives it."""
         updates = self.empty(header_text(view, language))
+        updates[self.tools] = gr.update(visible=True)
         updates[self.notice] = notice_text(view, language)
+        updates[self.ctx.location] = artifact_url(view.artifact.id, discussion_id)
         if view.disabled:
             return updates
         warn = view.content_warning and not show_mature
         show_content = not warn and not view.content_locked
         updates[self.overlay] = gr.update(visible=warn)
-        updates[self.gate_box] = gr.update(visible=not warn and view.content_locked)
-        updates[self.gate_status] = gate_text(view, language)
+        updates.update(self._gate_updates(view, user, language, shown=not warn))
         updates[self.content_box] = gr.update(visible=show_content)
         updates[self.community_box] = gr.update(visible=not warn)
         if show_content:
             updates[self.sections] = sections_text(view, language)
             updates[self.card] = view.card.body
+            updates[self.card_gap] = card_gap_text(view, language)
             metadata = yaml.safe_dump(view.card.metadata, allow_unicode=True, sort_keys=False)
             updates[self.metadata] = metadata
         if not warn:
-            updates.update(self._discussions(view, user, language, discussion_id))
-            updates.update(self._proposals(view, user, language, proposal_id))
-            updates.update(self._access(view, user))
+            updates.update(self._access_updates(view, user, language))
+            updates.update(self._community(view, user, language, community_filter, discussion_id))
+            updates.update(self._forms(view, user, language))
         return updates
 
-    def _discussions(
-        self, view: ArtifactView, user: User, language: str, wanted: str | None
-    ) -> dict:
-        choices = [(discussion_label(d, language), d.id) for d in reversed(view.discussions)]
-        chosen = _pick(choices, wanted)
-        discussion = next((d for d in view.discussions if d.id == chosen), None)
-        may_close = discussion is not None and can(user, Action.CLOSE_DISCUSSION, view.artifact)
-        status = discussion.status if discussion else None
-        flaggable = [
-            (d.title, d.id) for d in view.discussions if d.kind is DiscussionKind.DISCUSSION
-        ]
+    def _gate_updates(
+        self, view: ArtifactView, user: User, language: str, *, shown: bool
+    ) -> dict[Any, Any]:
+        locked = shown and view.content_locked
+        pending = view.access is not None and view.access.status is AccessStatus.PENDING
         return {
-            self.discussion_pick: gr.update(choices=choices, value=chosen),
-            self.thread: thread_text(discussion, language)
-            if discussion
-            else tr("discuss.none", language),
-            self.close_button: gr.update(visible=may_close and status is DiscussionStatus.OPEN),
-            self.reopen_button: gr.update(visible=may_close and status is DiscussionStatus.CLOSED),
-            self.flag_target: gr.update(choices=[("—", ""), *flaggable], value=""),
+            self.gate_box: gr.update(visible=locked),
+            self.gate_status: gate_text(view, language),
+            self.gate_form: gr.update(visible=locked and user.signed_in and not pending),
+            self.gate_signin: gr.update(
+                visible=locked and not user.signed_in,
+                value=self._sign_in("signin.access", language),
+            ),
         }
 
-    def _proposals(self, view: ArtifactView, user: User, language: str, wanted: str | None) -> dict:
-        choices = [
-            (f"{p.id} · +{', '.join(p.tags)} · {tr('status.' + p.status.value, language)}", p.id)
-            for p in reversed(view.proposals)
-        ]
-        chosen = _pick(choices, wanted)
-        proposal = next((p for p in view.proposals if p.id == chosen), None)
+    def _access_updates(self, view: ArtifactView, user: User, language: str) -> dict[Any, Any]:
+        reviewer = can(user, Action.REVIEW_ACCESS, view.artifact)
+        pending = [r for r in view.access_requests if r.status is AccessStatus.PENDING]
+        choices = [(f"{r.user}: {r.reason[:80]}", r.id) for r in pending]
+        shown = reviewer and (view.gated or bool(view.access_requests))
+        return {
+            self.access_box: gr.update(visible=shown),
+            self.access_title: f"### {tr('access.list', language)} · "
+            + tr("access.pending_count", language, n=len(pending)),
+            self.access_pick: gr.update(choices=choices, value=choices[0][1] if choices else None),
+        }
+
+    def _community(
+        self,
+        view: ArtifactView,
+        user: User,
+        language: str,
+        community_filter: str,
+        wanted: str | None,
+    ) -> dict[Any, Any]:
+        filter_ = community_filter if community_filter in COMMUNITY_FILTERS else "open"
+        discussion = next((d for d in view.discussions if d.id == wanted), None)
+        may_close = discussion is not None and can(user, Action.CLOSE_DISCUSSION, view.artifact)
+        status = discussion.status if discussion else None
+        proposal = None
+        if discussion is not None and discussion.kind is DiscussionKind.PROPOSAL:
+            proposal = next((p for p in view.proposals if p.discussion_id == discussion.id), None)
         may_review = (
             proposal is not None
             and proposal.status is ProposalStatus.OPEN
             and can(user, Action.REVIEW_PROPOSAL, view.artifact)
         )
+        open_thread = discussion is not None and (
+            status is DiscussionStatus.OPEN or user.is_moderator
+        )
+        reasons = view.report_reasons
         return {
-            self.proposal_pick: gr.update(choices=choices, value=chosen),
+            self.community_list: community_html(view, filter_, wanted, language),
+            self.discussion_box: discussion.id if discussion else "",
+            self.thread: thread_text(discussion, language, reasons)
+            if discussion
+            else tr("community.pick", language),
+            self.proposal_box: gr.update(visible=proposal is not None),
             self.diff: self.service.proposal_diff(user, proposal.id) if proposal else "",
             self.merge_button: gr.update(visible=may_review),
             self.close_proposal_button: gr.update(visible=may_review),
+            self.reply_form: gr.update(visible=open_thread and user.signed_in),
+            self.reply_signin: gr.update(
+                visible=discussion is not None and not user.signed_in,
+                value=self._sign_in("signin.reply", language),
+            ),
+            self.close_button: gr.update(visible=may_close and status is DiscussionStatus.OPEN),
+            self.reopen_button: gr.update(visible=may_close and status is DiscussionStatus.CLOSED),
         }
 
-    def _access(self, view: ArtifactView, user: User) -> dict:
-        reviewer = can(user, Action.REVIEW_ACCESS, view.artifact)
-        pending = [r for r in view.access_requests if r.status is AccessStatus.PENDING]
-        choices = [(f"{r.user}: {r.reason[:80]}", r.id) for r in pending]
+    def _forms(self, view: ArtifactView, user: User, language: str) -> dict[Any, Any]:
+        signed_in = user.signed_in
+        flaggable = [
+            (discussion_label(d, language), d.id)
+            for d in view.discussions
+            if d.kind is DiscussionKind.DISCUSSION
+        ]
+        missing = [t for t in PROPOSABLE_TAGS if t not in view.tags]
         return {
-            self.access_pick: gr.update(choices=choices, value=_pick(choices, None)),
-            self.access_tab: gr.Tab(visible=reviewer) if reviewer else gr.update(),
-            self.access_box: gr.update(visible=reviewer),
+            self.new_form: gr.update(visible=signed_in),
+            self.new_signin: gr.update(
+                visible=not signed_in, value=self._sign_in("signin.discuss", language)
+            ),
+            self.flag_form: gr.update(visible=signed_in),
+            self.flag_signin: gr.update(
+                visible=not signed_in, value=self._sign_in("signin.flag", language)
+            ),
+            self.flag_target: gr.update(
+                choices=[(tr("flag.whole_artifact", language), ""), *flaggable], value=""
+            ),
+            self.propose_form: gr.update(visible=signed_in),
+            self.propose_signin: gr.update(
+                visible=not signed_in, value=self._sign_in("signin.propose", language)
+            ),
+            self.propose_tags: gr.update(choices=missing, value=[], visible=bool(missing)),
+            self.propose_none: gr.update(
+                visible=not missing, value=tr("propose.none_left", language)
+            ),
         }
 
-
-def _pick(choices: list[tuple[str, str]], wanted: str | None) -> str | None:
-    """Keep the wanted choice if it is still offered, else the first one."""
-    if any(value == wanted for _, value in choices):
-        return wanted
-    return choices[0][1] if choices else None
+    def _sign_in(self, key: str, language: str) -> str:
+        return f"**{tr(key, language)}** {sign_in_hint(self.service.settings, language)}"
 
 
-def build(ctx: UiContext) -> tuple[Any, list, list]:
-    """Lay out the tab and wire its events; return the open event's wiring."""
+def build(ctx: UiContext) -> ArtifactWiring:
+    """Lay out the tab and wire its events; return what the router needs to open it."""
     tab = ArtifactTab(ctx)
     service = ctx.service
-    base_inputs = [ctx.artifact_id, ctx.persona, tab.browser_pref, tab.revealed]
+    base_inputs = [
+        ctx.artifact_id,
+        ctx.persona,
+        ctx.browser_pref,
+        tab.revealed,
+        tab.community_filter,
+        tab.discussion_box,
+    ]
 
     def show(
         artifact_id: str,
         persona: str,
         browser_pref: str,
         revealed: str,
+        community_filter: str,
+        discussion_id: str | None,
         request: gr.Request,
-        profile: gr.OAuthProfile | None,
-        discussion_id: str | None = None,
-        proposal_id: str | None = None,
-    ) -> dict:
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[Any, Any]:
         language = lang(request)
-        artifact_id = (artifact_id or "").strip()
+        artifact_id = _text(artifact_id)
         if not artifact_id:
             return tab.empty(tr("artifact.none", language))
         user = current_user(service, persona, request, profile)
@@ -333,66 +450,178 @@ def build(ctx: UiContext) -> tuple[Any, list, list]:
             user,
             show_mature=prefers or revealed == view.artifact.id,
             language=language,
-            discussion_id=discussion_id,
-            proposal_id=proposal_id,
+            community_filter=community_filter,
+            discussion_id=_text(discussion_id) or None,
         )
 
     outputs = tab.outputs
     open_outputs = [*outputs, tab.revealed]
 
-    def open_and_forget(
+    def open_page(
         artifact_id: str,
         persona: str,
         browser_pref: str,
         revealed: str,
+        community_filter: str,
+        discussion_id: str | None,
         request: gr.Request,
         profile: gr.OAuthProfile | None = None,
-    ) -> dict:
+    ) -> dict[Any, Any]:
         """Opening a page forgets an earlier "View content": the warning shows again."""
-        updates = show(artifact_id, persona, browser_pref, "", request, profile)
+        updates = show(
+            artifact_id,
+            persona,
+            browser_pref,
+            "",
+            community_filter,
+            discussion_id,
+            request,
+            profile,
+        )
         updates[tab.revealed] = ""
         return updates
 
-    tab.open_button.click(open_and_forget, base_inputs, open_outputs, api_visibility="private")
-    ctx.artifact_id.submit(open_and_forget, base_inputs, open_outputs, api_visibility="private")
-    ctx.persona.change(open_and_forget, base_inputs, open_outputs, api_visibility="private")
+    def open_fresh(
+        artifact_id: str,
+        persona: str,
+        browser_pref: str,
+        revealed: str,
+        community_filter: str,
+        discussion_id: str | None,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[Any, Any]:
+        """The id box and the Open button: a new artifact, no thread open yet."""
+        return open_page(
+            artifact_id, persona, browser_pref, revealed, "open", None, request, profile
+        )
+
+    fresh = {"api_visibility": "private", "show_progress": "minimal"}
+    tab.open_button.click(open_fresh, base_inputs, open_outputs, **fresh)
+    ctx.artifact_id.submit(open_fresh, base_inputs, open_outputs, **fresh)
+    ctx.on_persona_switch(open_page, base_inputs, open_outputs)
 
     @friendly_errors
     def view_content(
-        artifact_id,
-        persona,
-        browser_pref,
-        revealed,
-        always,
+        artifact_id: str,
+        persona: str,
+        browser_pref: str,
+        revealed: str,
+        community_filter: str,
+        discussion_id: str | None,
+        always: bool,
         request: gr.Request,
         profile: gr.OAuthProfile | None = None,
-    ):
+    ) -> dict[Any, Any]:
         user = current_user(service, persona, request, profile)
-        view = service.view(user, (artifact_id or "").strip())
+        language = lang(request)
+        view = service.view(user, _text(artifact_id))
         if always and user.signed_in:
             service.set_preference(user, True)
-            notify(tr("activity.saved", lang(request)), lang(request))
+            notify(tr("activity.saved", language), language)
         keep = bool(always) and not user.signed_in
-        new_browser_pref = SHOW_MATURE if keep or browser_pref == SHOW_MATURE else POPUP
-        if always and not user.signed_in:
-            notify(tr("activity.saved_browser", lang(request)), lang(request))
-        updates = show(artifact_id, persona, new_browser_pref, view.artifact.id, request, profile)
+        new_pref = SHOW_MATURE if keep or browser_pref == SHOW_MATURE else POPUP
+        if keep:
+            notify(tr("activity.saved_browser", language), language)
+        updates = show(
+            artifact_id,
+            persona,
+            new_pref,
+            view.artifact.id,
+            community_filter,
+            discussion_id,
+            request,
+            profile,
+        )
         updates[tab.revealed] = view.artifact.id
-        updates[tab.browser_pref] = new_browser_pref
+        updates[ctx.browser_pref] = new_pref
         return updates
 
     tab.view_button.click(
         view_content,
         [*base_inputs, tab.always],
-        [*open_outputs, tab.browser_pref],
+        [*open_outputs, ctx.browser_pref],
         api_visibility="private",
     )
-    tab.back_button.click(
-        lambda: gr.Tabs(selected="browse"), None, ctx.tabs, api_visibility="private"
+
+    def go_back() -> tuple[Any, str]:
+        """Leave the warning for Browse (its address too: a reload stays there)."""
+        return gr.Tabs(selected="browse"), ""
+
+    tab.back_button.click(go_back, None, [ctx.tabs, ctx.location], api_visibility="private")
+
+    def filter_list(
+        artifact_id: str,
+        persona: str,
+        browser_pref: str,
+        revealed: str,
+        community_filter: str,
+        discussion_id: str | None,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[Any, Any]:
+        return show(
+            artifact_id,
+            persona,
+            browser_pref,
+            revealed,
+            community_filter,
+            discussion_id,
+            request,
+            profile,
+        )
+
+    tab.community_filter.input(filter_list, base_inputs, outputs, api_visibility="private")
+
+    def flag_ready(reason: str | None) -> Any:
+        return gr.Button(interactive=bool(reason))
+
+    tab.flag_reason.change(
+        flag_ready,
+        tab.flag_reason,
+        tab.flag_button,
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
     )
 
-    def action(fn, extra_count: int, clears: list) -> Any:
-        """A button handler: run `fn(user, artifact_id, *extras)`, toast, re-render.
+    @friendly_errors
+    def copied(url: str, request: gr.Request) -> None:
+        notify(tr("artifact.link_copied", lang(request)), lang(request))
+
+    tab.copy_link.click(
+        copied,
+        ctx.location,
+        None,
+        js="(url) => { navigator.clipboard?.writeText(location.href); return location.href; }",
+        api_visibility="private",
+    )
+
+    _wire_actions(tab, service, show, base_inputs, outputs)
+    return ArtifactWiring(open_page, base_inputs, open_outputs, tab.discussion_box)
+
+
+@dataclass
+class ArtifactWiring:
+    """What the app shell and the router need: the open function and its wiring."""
+
+    open: Callable[..., dict[Any, Any]]
+    inputs: list[Any]
+    outputs: list[Any]
+    discussion_box: gr.Textbox
+
+
+def _wire_actions(
+    tab: ArtifactTab,
+    service: Safeguards,
+    show: Callable[..., dict[Any, Any]],
+    base_inputs: list[Any],
+    outputs: list[Any],
+) -> None:
+    """The buttons that change something: each runs one service call, then re-renders."""
+
+    def action(fn: Callable[..., Done], extra_count: int) -> Callable[..., dict[Any, Any]]:
+        """A button handler: `fn(user, view inputs..., extras, language)` → `Done`.
 
         Explicit positional parameters (not *args) so Gradio can inject the request."""
 
@@ -402,104 +631,106 @@ def build(ctx: UiContext) -> tuple[Any, list, list]:
             persona: str,
             browser_pref: str,
             revealed: str,
+            community_filter: str,
+            discussion_id: str | None,
             x1: Any = None,
             x2: Any = None,
             x3: Any = None,
             request: gr.Request = None,
             profile: gr.OAuthProfile | None = None,
-        ) -> dict:
+        ) -> dict[Any, Any]:
             user = current_user(service, persona, request, profile)
+            language = lang(request)
             extras = (x1, x2, x3)[:extra_count]
-            clean_id = (artifact_id or "").strip()
-            message, discussion_id, proposal_id = fn(
-                user, clean_id, *extras, language=lang(request)
-            )
-            if message:
-                notify(message, lang(request))
+            done = fn(user, _text(artifact_id), _text(discussion_id), *extras, language=language)
+            if done.message:
+                notify(done.message, language)
             updates = show(
                 artifact_id,
                 persona,
                 browser_pref,
                 revealed,
+                community_filter,
+                done.discussion_id or discussion_id,
                 request,
                 profile,
-                discussion_id,
-                proposal_id,
             )
-            updates.update(dict.fromkeys(clears, ""))
+            updates.update(done.resets)
             return updates
 
         return handler
 
-    def reply(user, artifact_id, discussion_id, text, language):
+    def reply(user, artifact_id, discussion_id, text, language) -> Done:
         service.comment(user, discussion_id, text)
-        return tr("done.saved", language), discussion_id, None
+        return Done(tr("done.saved", language), discussion_id, {tab.reply: ""})
 
-    def new_discussion(user, artifact_id, title, body, language):
+    def new_discussion(user, artifact_id, discussion_id, title, body, language) -> Done:
         discussion = service.open_discussion(user, artifact_id, title, body)
-        return tr("done.saved", language), discussion.id, None
-
-    def close_discussion(user, artifact_id, discussion_id, language):
-        service.set_discussion_status(user, discussion_id, "closed")
-        return tr("done.saved", language), discussion_id, None
-
-    def reopen_discussion(user, artifact_id, discussion_id, language):
-        service.set_discussion_status(user, discussion_id, "open")
-        return tr("done.saved", language), discussion_id, None
-
-    def flag(user, artifact_id, reason, target, context, language):
-        report = service.report(user, artifact_id, reason, context, target or None)
-        return tr("flag.done", language, id=report.id), report.discussion_id, None
-
-    def propose(user, artifact_id, tags, note, language):
-        proposal = service.propose_tags(user, artifact_id, tags or [], note)
-        return tr("done.saved", language), None, proposal.id
-
-    def merge(user, artifact_id, proposal_id, language):
-        service.decide_proposal(user, proposal_id, merge=True)
-        return tr("status.merged", language), None, proposal_id
-
-    def close_proposal(user, artifact_id, proposal_id, language):
-        service.decide_proposal(user, proposal_id, merge=False)
-        return tr("status.closed", language), None, proposal_id
-
-    def request_access(user, artifact_id, reason, language):
-        request = service.request_access(user, artifact_id, reason)
-        return (
-            tr("gate.status", language, status=tr(f"status.{request.status.value}", language)),
-            None,
-            None,
+        return Done(
+            tr("done.saved", language), discussion.id, {tab.new_title: "", tab.new_body: ""}
         )
 
-    def approve(user, artifact_id, request_id, language):
-        service.decide_access(user, request_id, approve=True)
-        return tr("status.approved", language), None, None
+    def close_discussion(user, artifact_id, discussion_id, language) -> Done:
+        service.set_discussion_status(user, discussion_id, "closed")
+        return Done(tr("done.saved", language), discussion_id)
 
-    def reject(user, artifact_id, request_id, language):
-        service.decide_access(user, request_id, approve=False)
-        return tr("status.rejected", language), None, None
+    def reopen_discussion(user, artifact_id, discussion_id, language) -> Done:
+        service.set_discussion_status(user, discussion_id, "open")
+        return Done(tr("done.saved", language), discussion_id)
 
-    def pick_discussion(user, artifact_id, discussion_id, language):
-        return None, discussion_id, None
+    def flag(user, artifact_id, discussion_id, reason, target, context, language) -> Done:
+        report = service.report(user, artifact_id, reason, context, target or None)
+        link = link_md(
+            tr("flag.open_thread", language), artifact_url(artifact_id, report.discussion_id)
+        )
+        result = f"{tr('flag.done', language, id=report.id)} {link}"
+        resets = {
+            tab.flag_reason: gr.update(value=None),
+            tab.flag_context: "",
+            tab.flag_result: result,
+        }
+        return Done(tr("flag.done", language, id=report.id), report.discussion_id, resets)
 
-    def pick_proposal(user, artifact_id, proposal_id, language):
-        return None, None, proposal_id
+    def propose(user, artifact_id, discussion_id, tags, note, language) -> Done:
+        proposal = service.propose_tags(user, artifact_id, tags or [], note)
+        return Done(tr("propose.done", language), proposal.discussion_id, {tab.propose_note: ""})
 
-    wiring = [
-        (tab.reply_button.click, reply, [tab.discussion_pick, tab.reply], [tab.reply]),
+    def decide(merge: bool) -> Callable[..., Done]:
+        def decide_proposal(user, artifact_id, discussion_id, language) -> Done:
+            proposal = service.proposal_in(user, discussion_id)
+            service.decide_proposal(user, proposal.id, merge=merge)
+            status = "merged" if merge else "closed"
+            return Done(tr(f"status.{status}", language), discussion_id)
+
+        return decide_proposal
+
+    def request_access(user, artifact_id, discussion_id, reason, language) -> Done:
+        request = service.request_access(user, artifact_id, reason)
+        status = tr(f"status.{request.status.value}", language)
+        return Done(tr("gate.status", language, status=status), None, {tab.gate_reason: ""})
+
+    def review(approve: bool) -> Callable[..., Done]:
+        def decide_access(user, artifact_id, discussion_id, request_id, language) -> Done:
+            service.decide_access(user, request_id, approve=approve)
+            return Done(tr("status.approved" if approve else "status.rejected", language))
+
+        return decide_access
+
+    wiring: list[tuple[Any, Callable[..., Done], list[Any], list[Any]]] = [
+        (tab.reply_button.click, reply, [tab.reply], [tab.reply]),
         (
             tab.new_button.click,
             new_discussion,
             [tab.new_title, tab.new_body],
             [tab.new_title, tab.new_body],
         ),
-        (tab.close_button.click, close_discussion, [tab.discussion_pick], []),
-        (tab.reopen_button.click, reopen_discussion, [tab.discussion_pick], []),
+        (tab.close_button.click, close_discussion, [], []),
+        (tab.reopen_button.click, reopen_discussion, [], []),
         (
             tab.flag_button.click,
             flag,
             [tab.flag_reason, tab.flag_target, tab.flag_context],
-            [tab.flag_context],
+            [tab.flag_reason, tab.flag_context, tab.flag_result],
         ),
         (
             tab.propose_button.click,
@@ -507,109 +738,22 @@ def build(ctx: UiContext) -> tuple[Any, list, list]:
             [tab.propose_tags, tab.propose_note],
             [tab.propose_note],
         ),
-        (tab.merge_button.click, merge, [tab.proposal_pick], []),
-        (tab.close_proposal_button.click, close_proposal, [tab.proposal_pick], []),
+        (tab.merge_button.click, decide(merge=True), [], []),
+        (tab.close_proposal_button.click, decide(merge=False), [], []),
         (tab.gate_button.click, request_access, [tab.gate_reason], [tab.gate_reason]),
-        (tab.approve_button.click, approve, [tab.access_pick], []),
-        (tab.reject_button.click, reject, [tab.access_pick], []),
-        (tab.discussion_pick.input, pick_discussion, [tab.discussion_pick], []),
-        (tab.proposal_pick.input, pick_proposal, [tab.proposal_pick], []),
+        (tab.approve_button.click, review(approve=True), [tab.access_pick], []),
+        (tab.reject_button.click, review(approve=False), [tab.access_pick], []),
     ]
-    for trigger, fn, extra, clears in wiring:
+    for trigger, fn, extra, resets in wiring:
         trigger(
-            action(fn, len(extra), clears),
+            action(fn, len(extra)),
             [*base_inputs, *extra],
-            [*outputs, *clears],
+            [*outputs, *resets],
             api_visibility="private",
             concurrency_limit=None,
         )
-    return open_and_forget, base_inputs, open_outputs
 
 
-# -- text composed for the page (user text always escaped) ---------------------------
-
-
-def header_text(view: ArtifactView, language: str) -> str:
-    a = view.artifact
-    cats = ", ".join(tr(f"category.{c}", language) for c in view.categories)
-    kind = tr(f"kind.{a.kind.value}", language)
-    author = f"{tr('artifact.author', language)}: **{escape_md(a.author)}**"
-    lines = [
-        f"## {escape_md(a.id)}",
-        f"*{kind}* · {author} · {tr('artifact.created', language)} {a.created} · "
-        f"⬇ {a.downloads:,} · ♥ {a.likes:,}",
-        "",
-        escape_md(a.summary),
-        "",
-        f"**{tr('artifact.license', language)}:** {code_md(a.license)}  ",
-        f"**{tr('artifact.categories', language)}:** {cats or '—'}  ",
-        f"**{tr('artifact.tags', language)}:** " + " ".join(code_md(t) for t in view.tags),
-    ]
-    if a.paper:
-        lines.append(f"  \n**{tr('artifact.paper', language)}:** {escape_md(a.paper)}")
-    guard = view.safeguard
-    yes, no = tr("artifact.yes", language), tr("artifact.no", language)
-    visibility = tr(f"badge.{guard.visibility().value}", language)
-    lines += [
-        "",
-        f"**{tr('artifact.state', language)}:** "
-        f"{tr('artifact.visibility', language)}: {visibility} · "
-        f"{tr('artifact.gated', language)}: {yes if view.gated else no} · "
-        f"{tr('artifact.content_warning', language)}: {yes if view.content_warning else no}",
-    ]
-    return "\n".join(lines)
-
-
-def notice_text(view: ArtifactView, language: str) -> str:
-    notes = []
-    if view.disabled:
-        return f"### ⛔ {tr('artifact.disabled_notice', language)}"
-    if view.safeguard.private:
-        notes.append(tr("artifact.private_notice", language))
-    if view.safeguard.private_requested:
-        notes.append(tr("artifact.private_requested", language))
-    if view.safeguard.downgraded:
-        notes.append(tr("artifact.downgraded_notice", language))
-    return "\n".join(f"> ℹ️ {n}" for n in notes)
-
-
-def gate_text(view: ArtifactView, language: str) -> str:
-    if view.access is None:
-        return ""
-    return tr("gate.status", language, status=tr(f"status.{view.access.status.value}", language))
-
-
-def sections_text(view: ArtifactView, language: str) -> str:
-    parts = [f"### {tr('artifact.sections', language)}"]
-    for key in SECTION_KEYS:
-        body = view.card.sections.get(key) or f"*{tr('section.missing', language)}*"
-        parts.append(f"#### {tr(f'section.{key}', language)}\n{body}")
-    return "\n\n".join(parts)
-
-
-def discussion_label(discussion: Discussion, language: str) -> str:
-    icon = {"report": "🚩", "proposal": "🏷️"}.get(discussion.kind.value, "💬")
-    status = tr(f"status.{discussion.status.value}", language)
-    return f"{icon} {discussion.title} · {status} · {len(discussion.comments)}"
-
-
-def thread_text(discussion: Discussion, language: str) -> str:
-    header = [
-        f"### {escape_md(discussion.title)}",
-        f"*{tr('status.' + discussion.status.value, language)}*",
-    ]
-    parts = []
-    for comment in discussion.comments:
-        who = f"**{escape_md(comment.author)}** · {comment.ts[:16].replace('T', ' ')}"
-        if comment.moderation:
-            who = f"🛡️ {tr('discuss.moderation', language)} · {who}"
-        if comment.hidden:
-            body = (
-                "> *"
-                + escape_md(tr("discuss.hidden", language, reason=comment.hidden_reason or ""))
-                + "*"
-            )
-        else:
-            body = quote_md(comment.text)
-        parts.append(f"{who}\n\n{body}")
-    return "\n\n".join(header) + "\n\n---\n\n" + "\n\n---\n\n".join(parts)
+def _text(value: object) -> str:
+    """A text input as the server accepts it (anything else a client sends is empty)."""
+    return value.strip() if isinstance(value, str) else ""

@@ -143,7 +143,7 @@ def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], 
         show, inputs, outputs, api_visibility="private"
     )
     page.submit(show, inputs, outputs, api_visibility="private")
-    ctx.persona.change(show, inputs, outputs, api_visibility="private")
+    ctx.on_persona_switch(show, inputs, outputs)
     return results, inputs, outputs, show
 
 

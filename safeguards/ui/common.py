@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from safeguards.config import DEMO_PERSONAS
+from safeguards.config import DEMO_PERSONAS, Settings
 from safeguards.errors import SafeguardsError
 from safeguards.i18n import TRANSLATIONS, language_of, tr
 from safeguards.permissions import User
@@ -37,6 +37,13 @@ class UiContext:
     tabs: gr.Tabs
     artifact_id: gr.Textbox  # the artifact tab's id box: Browse fills it to open a page
     browser_pref: gr.BrowserState  # SHOW_MATURE or POPUP, for visitors
+    location: gr.Textbox  # the address the page shows (`?artifact=…`): see router.py
+
+    def on_persona_switch(self, fn: Callable[..., Any], inputs: Any, outputs: Any) -> None:
+        """Run `fn` when a person picks another demo persona (not when the page restores
+        the one this browser kept: the load chain renders that). No picker, no event."""
+        if isinstance(self.persona, gr.Dropdown):
+            self.persona.input(fn, inputs, outputs, api_visibility="private")
 
 
 def current_user(
@@ -55,6 +62,16 @@ def current_user(
     if settings.accounts_file is not None:
         return service.user(getattr(request, "username", None))
     return service.user(None)
+
+
+def sign_in_hint(settings: Settings, language: str) -> str:
+    """How a visitor signs in here: the persona picker (demo), the Hub's sign-in button
+    (a Space with OAuth), or an account from whoever runs the app."""
+    if settings.demo:
+        return tr("signin.how_demo", language)
+    if settings.oauth:
+        return tr("signin.how_oauth", language)
+    return tr("signin.how_local", language)
 
 
 def new_browser_preference() -> gr.BrowserState:

@@ -24,14 +24,13 @@ import pandas as pd
 
 from safeguards import moderation as mod
 from safeguards.categories import REASONS
-from safeguards.errors import PermissionDenied
-from safeguards.i18n import tr
+from safeguards.errors import PermissionDenied, SafeguardsError
+from safeguards.i18n import tr, trn
 from safeguards.permissions import User
 from safeguards.records import Discussion, Kind, ModerationAction
 from safeguards.service import MODERATION_ACTIONS, Safeguards
 from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
 from safeguards.textrules import LIMITS
-from safeguards.ui.artifact import discussion_label
 from safeguards.ui.common import (
     I18N,
     UiContext,
@@ -43,6 +42,7 @@ from safeguards.ui.common import (
     notify,
     quote_md,
 )
+from safeguards.ui.texts import discussion_label, moderate_url, when
 
 QUEUE_COLUMNS = (
     "artifact",
@@ -57,6 +57,8 @@ QUEUE_COLUMNS = (
     "visibility",
 )
 PANEL_ACTIONS: tuple[str, ...] = ("dismiss", *(a for a in ARTIFACT_ACTIONS if a != "dismiss"))
+# Actions that take an artifact away from people: the panel asks to confirm them.
+DESTRUCTIVE_ACTIONS: frozenset[str] = frozenset({"disable", "make_private"})
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-moderation-exports"
 
 
@@ -92,16 +94,15 @@ def visible_for(
 
 @dataclass
 class ModerationTab:
-    """What the app shell wires: `demo.load(show, show_inputs, show_outputs)` sets the
-    tab's visibility on page load; everything else is wired by `build`."""
+    """What the app shell wires: `lists` on page load (the tab's visibility, the queue
+    and the audit log), and `open_for_router` for `?moderate=<artifact>` links."""
 
     tab: gr.Tab
-    show: Callable[..., Any]
-    show_inputs: list[Any]
-    show_outputs: list[Any]
-    refresh: Callable[..., Any]  # refresh(persona, reasons, kinds, status, request, profile)
-    refresh_inputs: list[Any]
-    refresh_outputs: list[Any]
+    lists: Callable[..., Any]
+    lists_inputs: list[Any]
+    lists_outputs: list[Any]
+    open_for_router: Callable[[str, User, str], dict[Any, Any]]
+    router_outputs: list[Any]
 
 
 def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
@@ -127,6 +128,10 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         q["comment"],
         q["seen"],
         q["item_box"],
+        q["apply"],
+        q["d_action"],
+        q["d_apply"],
+        q["confirm_box"],
     ]
     audit_outputs = [a["table"], a["download"], a["moderator"]]
     filters = [q["reasons"], q["kinds"], q["status"]]
@@ -141,7 +146,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             (f"{i.artifact_id} · {i.open_reports}", i.artifact_id) for i in items if i.open_reports
         ]
         return [
-            queue_table(items, language),
+            gr.update(value=queue_table(items, language), visible=bool(items)),
             queue_summary(items, language),
             gr.update(choices=bulk, value=[]),
         ]
@@ -151,17 +156,17 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         path = mod.export_audit_csv(service, user, _fresh_dir(), **filters)
         moderators = [("—", ""), *((m, m) for m in mod.moderators_seen(service, user))]
         return [
-            audit_table(frame, language),
+            gr.update(value=audit_table(frame, language), visible=not frame.empty),
             gr.update(value=str(path), visible=True),
             gr.update(choices=moderators),
         ]
 
     def empty_lists() -> list[Any]:
         return [
-            pd.DataFrame(),
+            gr.update(value=None, visible=False),
             "",
             gr.update(choices=[], value=[]),
-            pd.DataFrame(),
+            gr.update(value=None, visible=False),
             gr.update(value=None, visible=False),
             gr.update(choices=[("—", "")], value=""),
         ]
@@ -202,13 +207,8 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
 
     list_outputs = [tab, sync, *queue_outputs, *audit_outputs]
     load_inputs = [ctx.persona, *filters]
-    ctx.persona.change(
-        load, load_inputs, [*list_outputs, *item_outputs, q["notice"]], api_visibility="private"
-    )
+    ctx.on_persona_switch(load, load_inputs, [*list_outputs, *item_outputs, q["notice"]])
     tab.select(lists, load_inputs, list_outputs, api_visibility="private")
-
-    def show(persona: str, request: gr.Request, profile: gr.OAuthProfile | None = None):
-        return gr.Tab(visible=visible_for(service, persona, request, profile))
 
     @friendly_errors
     def refresh(
@@ -245,14 +245,19 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             origin_text(detail, language),
             responses_text(detail, language),
             history_text(detail, language),
+            # Nothing is chosen for the moderator, after an action too.
             gr.update(
                 choices=[(tr(f"modaction.{n}", language), n) for n in detail.available_actions],
-                value=detail.available_actions[0] if detail.available_actions else None,
+                value=None,
             ),
             gr.update(choices=discussions, value=first),
             comment_choices(detail.discussions, first, language),
             detail.seen_actions,
             gr.update(visible=True),
+            gr.update(interactive=False),
+            gr.update(value=None),
+            gr.update(interactive=False),
+            gr.update(visible=False),
         ]
 
     @friendly_errors
@@ -263,9 +268,10 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         profile: gr.OAuthProfile | None = None,
     ) -> list[Any]:
         user = current_user(service, persona, request, profile)
-        return [*item_updates(user, artifact_id, lang(request)), ""]
+        updates = item_updates(user, artifact_id, lang(request))
+        return [*updates, "", moderate_url(_text(artifact_id))]
 
-    open_outputs = [*item_outputs, q["notice"]]
+    open_outputs = [*item_outputs, q["notice"], ctx.location]
     q["open"].click(open_item, [ctx.persona, q["item_id"]], open_outputs, api_visibility="private")
     q["item_id"].submit(
         open_item, [ctx.persona, q["item_id"]], open_outputs, api_visibility="private"
@@ -273,6 +279,20 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
     q["table"].select(pick_row, None, q["item_id"], api_visibility="private").then(
         open_item, [ctx.persona, q["item_id"]], open_outputs, api_visibility="private"
     )
+
+    def open_for_router(artifact_id: str, user: User, language: str) -> dict[Any, Any]:
+        """`?moderate=<artifact>` for a moderator: the tab, the lists and the item. An
+        unknown id shows the lists with a notice (the caller is a moderator)."""
+        updates: dict[Any, Any] = {tab: gr.Tab(visible=True), q["item_id"]: artifact_id}
+        try:
+            opened = item_updates(user, artifact_id, language)
+        except SafeguardsError as exc:
+            updates[q["notice"]] = f"**{escape_md(exc.text(language))}**"
+            updates.update(zip(item_outputs, _item_cleared(), strict=True))
+            return updates
+        updates.update(zip(item_outputs, opened, strict=True))
+        updates[q["notice"]] = ""
+        return updates
 
     @friendly_errors
     def pick_discussion(
@@ -295,6 +315,22 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
 
     # -- acting -------------------------------------------------------------------------
 
+    def ready(action: str | None, note: str | None) -> Any:
+        """Apply is on only once an action is chosen and a note written."""
+        return gr.Button(interactive=bool(action) and bool((note or "").strip()))
+
+    quick = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
+    gr.on(
+        [q["action"].change, q["note"].change], ready, [q["action"], q["note"]], q["apply"], **quick
+    )
+    gr.on(
+        [q["d_action"].change, q["d_note"].change],
+        ready,
+        [q["d_action"], q["d_note"]],
+        q["d_apply"],
+        **quick,
+    )
+
     def after_action(
         user: User,
         artifact_id: str,
@@ -309,9 +345,10 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             notice,
             "",
             *queue_updates(user, *filters_now, language),
+            *audit_updates(user, language),
         ]
 
-    act_outputs = [*item_outputs, q["notice"], q["note"], *queue_outputs]
+    act_outputs = [*item_outputs, q["notice"], q["note"], *queue_outputs, *audit_outputs]
 
     @friendly_errors
     def apply_action(
@@ -331,14 +368,57 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         result = mod.act(service, user, clean_id, action, note, seen or 0)
         return after_action(user, clean_id, result, (reasons, kinds, status), lang(request))
 
+    act_inputs = [ctx.persona, q["item_id"], q["action"], q["note"], q["seen"], *filters]
+
+    @friendly_errors
+    def ask_or_apply(
+        persona: str,
+        artifact_id: str,
+        action: str,
+        note: str,
+        seen: float,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[Any, Any]:
+        """Apply: destructive actions first ask (the confirmation row), others act."""
+        language = lang(request)
+        if action in DESTRUCTIVE_ACTIONS:
+            question = tr(
+                "mod.confirm_question",
+                language,
+                action=tr(f"modaction.{action}", language),
+                artifact=escape_md(_text(artifact_id)),
+            )
+            return {
+                q["confirm_box"]: gr.update(visible=True),
+                q["confirm_text"]: f"**{question}**",
+            }
+        done = apply_action(
+            persona, artifact_id, action, note, seen, reasons, kinds, status, request, profile
+        )
+        if not isinstance(done, list):  # refused: a toast was shown, nothing changes
+            return gr.skip()
+        return dict(zip(act_outputs, done, strict=True))
+
     q["apply"].click(
-        apply_action,
-        [ctx.persona, q["item_id"], q["action"], q["note"], q["seen"], *filters],
-        act_outputs,
+        ask_or_apply,
+        act_inputs,
+        [*act_outputs, q["confirm_text"]],
         api_visibility="private",
     )
+    q["confirm"].click(apply_action, act_inputs, act_outputs, api_visibility="private")
+    q["cancel"].click(
+        lambda: gr.update(visible=False),
+        None,
+        q["confirm_box"],
+        api_visibility="private",
+        queue=False,
+    )
 
-    discussion_outputs = [*item_outputs, q["notice"], q["d_note"], *queue_outputs]
+    discussion_outputs = [*item_outputs, q["notice"], q["d_note"], *queue_outputs, *audit_outputs]
 
     @friendly_errors
     def apply_discussion_action(
@@ -402,7 +482,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         done = mod.bulk_dismiss(service, user, artifact_ids or [], note)
         asked = artifact_ids if isinstance(artifact_ids, list) else [artifact_ids]
         skipped = max(len(set(asked)) - len(done), 0)
-        notify(tr("mod.bulk_done", language, count=len(done), skipped=skipped), language)
+        notify(trn("mod.bulk_done", len(done), language, skipped=skipped), language)
         return ["", *queue_updates(user, reasons, kinds, status, language)]
 
     q["bulk_apply"].click(
@@ -447,12 +527,11 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
 
     return ModerationTab(
         tab=tab,
-        show=show,
-        show_inputs=[ctx.persona],
-        show_outputs=[tab],
-        refresh=refresh,
-        refresh_inputs=refresh_inputs,
-        refresh_outputs=queue_outputs,
+        lists=lists,
+        lists_inputs=load_inputs,
+        lists_outputs=list_outputs,
+        open_for_router=open_for_router,
+        router_outputs=[tab, q["item_id"], q["notice"], *item_outputs],
     )
 
 
@@ -520,6 +599,7 @@ def _queue_layout() -> dict[str, Any]:
         with gr.Row():
             c["action"] = gr.Dropdown(
                 choices=[(I18N(f"modaction.{n}"), n) for n in PANEL_ACTIONS],
+                value=None,
                 label=I18N("mod.action"),
                 elem_id="mod-action",
             )
@@ -531,7 +611,17 @@ def _queue_layout() -> dict[str, Any]:
                 scale=2,
                 elem_id="mod-note",
             )
-        c["apply"] = gr.Button(I18N("mod.apply"), variant="primary", elem_id="mod-apply")
+        c["apply"] = gr.Button(
+            I18N("mod.apply"), variant="primary", interactive=False, elem_id="mod-apply"
+        )
+        with gr.Column(visible=False, elem_id="mod-confirm") as confirm_box:
+            c["confirm_text"] = gr.Markdown(elem_id="mod-confirm-text")
+            with gr.Row():
+                c["confirm"] = gr.Button(
+                    I18N("mod.confirm"), variant="stop", elem_id="mod-confirm-yes"
+                )
+                c["cancel"] = gr.Button(I18N("mod.cancel"), elem_id="mod-confirm-no")
+        c["confirm_box"] = confirm_box
         with gr.Accordion(I18N("mod.discussion_title"), open=False):
             with gr.Row():
                 c["discussion"] = gr.Dropdown(
@@ -542,14 +632,14 @@ def _queue_layout() -> dict[str, Any]:
                 )
             c["d_action"] = gr.Radio(
                 choices=[(I18N(f"modaction.{n}"), n) for n in DISCUSSION_ACTIONS],
-                value="lock_discussion",
+                value=None,
                 label=I18N("mod.action"),
                 elem_id="mod-d-action",
             )
             c["d_note"] = gr.Textbox(
                 label=I18N("mod.d_note"), max_length=LIMITS["note"], elem_id="mod-d-note"
             )
-            c["d_apply"] = gr.Button(I18N("mod.apply"), elem_id="mod-d-apply")
+            c["d_apply"] = gr.Button(I18N("mod.apply"), interactive=False, elem_id="mod-d-apply")
     c["item_box"] = item_box
     return c
 
@@ -601,6 +691,10 @@ def _item_cleared() -> list[Any]:
         gr.update(choices=[], value=None),
         0,
         gr.update(visible=False),
+        gr.update(interactive=False),
+        gr.update(value=None),
+        gr.update(interactive=False),
+        gr.update(visible=False),
     ]
 
 
@@ -629,14 +723,10 @@ def pick_row(event: gr.SelectData) -> str:
 # -- text and tables (user text always escaped) ---------------------------------------
 
 
-def _when(ts: str) -> str:
-    return ts[:16].replace("T", " ")
-
-
 def _hours(hours: float, language: str) -> str:
     if hours < 48:
-        return tr("mod.hours", language, n=f"{hours:.0f}")
-    return tr("mod.days", language, n=f"{hours / 24:.0f}")
+        return trn("mod.hours", round(hours), language)
+    return trn("mod.days", round(hours / 24), language)
 
 
 def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
@@ -646,12 +736,13 @@ def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
         [
             i.artifact_id,
             tr(f"kind.{i.kind}", language),
-            i.score,
+            # Priority and waiting time are about open reports; a resolved item has none.
+            i.score if i.open_reports else "—",
             i.reporters,
             i.reports,
             ", ".join(tr(f"reason.{r}", language) for r in i.reasons),
             i.severity,
-            _hours(i.age_hours, language),
+            _hours(i.age_hours, language) if i.open_reports else "—",
             yes if i.owner_answered else no,
             tr(f"badge.{i.visibility}", language),
         ]
@@ -663,14 +754,14 @@ def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
 def queue_summary(items: list[mod.QueueItem], language: str) -> str:
     if not items:
         return tr("mod.queue_empty", language)
-    oldest = max(i.age_hours for i in items)
-    return tr(
-        "mod.queue_summary",
-        language,
-        items=len(items),
-        reports=sum(i.reports for i in items),
-        oldest=_hours(oldest, language),
+    counts = (
+        f"{trn('mod.items', len(items), language)} · "
+        f"{trn('mod.reports_count', sum(i.reports for i in items), language)}"
     )
+    waiting = [i.age_hours for i in items if i.open_reports]
+    if not waiting:
+        return counts
+    return f"{counts} · {tr('mod.oldest', language, oldest=_hours(max(waiting), language))}"
 
 
 def item_header(detail: mod.ItemDetail, language: str) -> str:
@@ -706,7 +797,7 @@ def reports_text(detail: mod.ItemDetail, language: str) -> str:
         status = tr(f"status.{r.status.value}", language)
         head = (
             f"**{escape_md(tr(f'reason.{r.reason}', language))}** · {escape_md(r.reporter)} · "
-            f"{_when(r.ts)} · {status} · {code_md(r.id)}"
+            f"{when(r.ts)} · {status} · {code_md(r.id)}"
         )
         body = [quote_md(r.context)]
         body += [quote_md(extra) for extra in r.additions]
@@ -748,7 +839,7 @@ def responses_text(detail: mod.ItemDetail, language: str) -> str:
     if not detail.owner_responses:
         return f"*{tr('mod.no_responses', language)}*"
     return "\n\n".join(
-        f"{code_md(r.report_id)} · {_when(r.comment.ts)}\n\n{quote_md(r.comment.text)}"
+        f"{code_md(r.report_id)} · {when(r.comment.ts)}\n\n{quote_md(r.comment.text)}"
         for r in detail.owner_responses
     )
 
@@ -759,11 +850,11 @@ def history_text(detail: mod.ItemDetail, language: str) -> str:
     lines = []
     for e in reversed(detail.history):
         if e.kind == "report":
-            what = f"🚩 {escape_md(tr(f'reason.{e.what}', language))}"
+            what = f"{tr('mod.reported', language)}: {escape_md(tr(f'reason.{e.what}', language))}"
         else:
-            what = f"🛡️ **{escape_md(tr(f'modaction.{e.what}', language))}**"
+            what = f"**{escape_md(tr(f'modaction.{e.what}', language))}**"
         text = e.text if len(e.text) <= 200 else e.text[:200] + "…"
-        lines.append(f"- {_when(e.ts)} · {what} · {escape_md(e.actor)} — {escape_md(text)}")
+        lines.append(f"- {when(e.ts)} · {what} · {escape_md(e.actor)} — {escape_md(text)}")
     return "\n".join(lines)
 
 
@@ -790,14 +881,14 @@ def action_notice(result: mod.ActResult, language: str) -> str:
     text = tr("mod.state_now", language, visibility=visibility)
     if not result.others:
         return text
-    lines = [f"> ⚠️ **{tr('mod.others_acted', language)}**"]
+    lines = [f"> **{tr('mod.others_acted', language)}**"]
     lines += [f"> - {_action_line(a, language)}" for a in result.others]
     return text + "\n\n" + "\n".join(lines)
 
 
 def _action_line(action: ModerationAction, language: str) -> str:
     name = tr(f"modaction.{action.action}", language)
-    return f"{_when(action.ts)} · {escape_md(action.moderator)} · **{escape_md(name)}** — " + (
+    return f"{when(action.ts)} · {escape_md(action.moderator)} · **{escape_md(name)}** — " + (
         escape_md(action.note)
     )
 
@@ -805,6 +896,6 @@ def _action_line(action: ModerationAction, language: str) -> str:
 def audit_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     shown = frame.copy()
     shown["action"] = [tr(f"modaction.{a}", language) for a in shown["action"]]
-    shown["ts"] = [_when(t) for t in shown["ts"]]
+    shown["ts"] = [when(t) for t in shown["ts"]]
     shown = shown.drop(columns=["action_id"])
     return shown.rename(columns={c: tr(f"mod.col_{c}", language) for c in shown.columns})

@@ -123,13 +123,8 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
     prepare.click(export, [ctx.persona], download, api_visibility="private")
 
     inputs = [ctx.persona, freq]
-    gr.on(
-        [refresh_button.click, freq.change, ctx.persona.change],
-        load,
-        inputs,
-        outputs,
-        api_visibility="private",
-    )
+    gr.on([refresh_button.click, freq.change], load, inputs, outputs, api_visibility="private")
+    ctx.on_persona_switch(load, inputs, outputs)
     if tab is not None:
         tab.select(load, inputs, outputs, api_visibility="private")
     return ResearchTab(load=load, load_inputs=inputs, load_outputs=outputs)
