@@ -826,6 +826,7 @@ _COLUMNS: dict[type, tuple[tuple[str, Any], ...]] = {
         ("status", records.ReportStatus),
         ("additions", _STRLIST),
         ("resolution_note", _TEXT),
+        ("resolved_by", _STR),
     ),
     records.TagProposal: (
         ("id", _TEXT),
@@ -856,6 +857,18 @@ _COLUMNS: dict[type, tuple[tuple[str, Any], ...]] = {
         ("discussion_id", _STR),
         ("comment_id", _STR),
     ),
+    records.Appeal: (
+        ("id", _TEXT),
+        ("action_id", _STR),
+        ("artifact_id", _STR),
+        ("appellant", _STR),
+        ("statement", _TEXT),
+        ("ts", _TEXT),
+        ("status", records.AppealStatus),
+        ("decided_by", _STR),
+        ("decision_note", _TEXT),
+        ("decided_ts", _TEXT),
+    ),
     records.Preferences: (("show_mature_without_popup", _BOOL),),
     records.Safeguard: (
         ("downgraded", _BOOL),
@@ -877,6 +890,7 @@ _HISTORY_DICTS = (
     ("reports", records.Report),
     ("discussions", records.Discussion),
     ("access_requests", records.AccessRequest),
+    ("appeals", records.Appeal),
 )
 _RECORD_DICTS = (*_HISTORY_DICTS, *_OVERLAY_DICTS)
 _ID_LISTS = (
@@ -886,6 +900,7 @@ _ID_LISTS = (
     "access_by_artifact",
 )
 _TIMES = ("report_times", "comment_times")
+_DERIVED = ("action_index", "appeal_by_action")  # rebuilt by State.rebuild_indexes
 _STATE_FIELDS = frozenset(
     {
         *(name for name, _ in _RECORD_DICTS),
@@ -898,6 +913,7 @@ _STATE_FIELDS = frozenset(
         "event_count",
         "last_event_ts",
         "skipped",
+        *_DERIVED,
     }
 )
 
@@ -1171,6 +1187,7 @@ def _decode_history(data: dict[str, Any], state: State) -> None:
         values = decoder.table(cls, part["values"], comments=table)
         setattr(state, name, dict(zip(_text_list(part["keys"]), values, strict=True)))
     state.actions = decoder.table(records.ModerationAction, data["actions"])
+    state.rebuild_indexes()
     for name in _ID_LISTS:
         part = data[name]
         mapping: defaultdict[str, list[Any]] = defaultdict(list)

@@ -690,6 +690,83 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "You have not requested access to anything.",
         "你还没有申请过任何访问权限。",
     ),
+    # -- appeals and decision notices -------------------------------------------
+    "err.no_action": ("No moderator decision with id “{id}”.", "没有 ID 为“{id}”的版主决定。"),
+    "err.appeal_not_yours": (
+        "Only the person this decision is about (the artifact's owner, or the author of the hidden comment) can appeal it.",
+        "只有该决定所涉及的人（制品所有者或被隐藏评论的作者）可以申诉。",
+    ),
+    "err.not_appealable": ("“{action}” cannot be appealed.", "“{action}”不能申诉。"),
+    "err.already_appealed": ("This decision has already been appealed.", "此决定已经申诉过。"),
+    "err.appeal_too_late": (
+        "The time to appeal this decision ended on {date}.",
+        "此决定的申诉期已于 {date} 结束。",
+    ),
+    "err.appeal_outcome": (
+        "Choose to uphold or to reverse the decision.",
+        "请选择维持或撤销该决定。",
+    ),
+    "err.no_appeal": ("No appeal with id “{id}”.", "没有 ID 为“{id}”的申诉。"),
+    "err.appeal_decided": (
+        "This appeal was already decided: {status}.",
+        "此申诉已有结果：{status}。",
+    ),
+    "err.appeal_own_action": (
+        "Another moderator must decide this appeal: the decision is yours.",
+        "此决定由你作出，需由另一位版主处理申诉。",
+    ),
+    "field.statement": ("statement", "申诉陈述"),
+    "appeal.pending": ("waiting for a moderator", "等待版主处理"),
+    "appeal.upheld": ("decision upheld", "维持原决定"),
+    "appeal.reversed": ("decision reversed", "已撤销原决定"),
+    "modaction.appeal_upheld": ("Appeal: decision upheld", "申诉：维持原决定"),
+    "modaction.appeal_reversed": ("Appeal: decision reversed", "申诉：撤销原决定"),
+    "notice.guideline": ("Guideline:", "依据的指南："),
+    "notice.no_guideline": (
+        "No report: a moderator's own decision.",
+        "无举报：版主主动作出的决定。",
+    ),
+    "notice.can_appeal": (
+        "You can appeal until {date}: choose it under “Appeal a decision” below.",
+        "你可以在 {date} 前申诉：请在下方“申诉处理决定”中选择此决定。",
+    ),
+    "notice.appealed": ("Appealed on {date}: {status}.", "已于 {date} 申诉：{status}。"),
+    "notice.appeal_note": ("The moderator's answer:", "版主的答复："),
+    "notice.closed": ("The time to appeal ended on {date}.", "申诉期已于 {date} 结束。"),
+    "notice.in_thread": (
+        "The artifact's owner can appeal this decision within 30 days, from My activity.",
+        "制品所有者可在 30 天内通过“我的动态”对此决定提出申诉。",
+    ),
+    "appeal.title": ("Appeal a decision", "申诉处理决定"),
+    "appeal.help": (
+        "Explain why the decision should be looked at again. A moderator other than the one who decided will answer; you will see the outcome here and in the report's discussion.",
+        "请说明为何应重新审视该决定。将由作出决定者以外的另一位版主答复；你会在这里和举报讨论中看到结果。",
+    ),
+    "appeal.pick": ("Decision", "处理决定"),
+    "appeal.statement": ("Your statement (up to 5,000 characters)", "你的申诉陈述（最多 5000 字）"),
+    "appeal.submit": ("Send the appeal", "提交申诉"),
+    "appeal.done": ("Appeal {id} sent. A moderator will answer.", "已提交申诉 {id}，版主会答复。"),
+    "appeal.none_open": ("No decision you can appeal right now.", "目前没有可以申诉的决定。"),
+    "mod.appeals": ("Appeals", "申诉"),
+    "mod.appeals_none": ("No appeal is waiting.", "没有待处理的申诉。"),
+    "mod.appeal_line": (
+        "{appellant} appeals “{action}” on {artifact} (decided by {moderator} on {date})",
+        "{appellant} 对 {artifact} 的“{action}”提出申诉（由 {moderator} 于 {date} 决定）",
+    ),
+    "mod.appeal_statement": ("Statement:", "申诉陈述："),
+    "mod.appeal_original": ("The decision's note:", "原决定的备注："),
+    "mod.appeal_pick": ("Appeal", "申诉"),
+    "mod.appeal_outcome": ("Outcome", "结果"),
+    "mod.appeal_uphold": ("Uphold the decision", "维持原决定"),
+    "mod.appeal_reverse": ("Reverse the decision", "撤销原决定"),
+    "mod.appeal_note": (
+        "Answer to the appellant (kept in the audit log)",
+        "给申诉人的答复（记入审计日志）",
+    ),
+    "mod.appeal_decide": ("Decide", "作出决定"),
+    "mod.appeal_done": ("Appeal decided: {status}.", "申诉已处理：{status}。"),
+    "mod.appeals_waiting": ("{n} appeals waiting", "{n} 个申诉待处理"),
+    "mod.appeals_waiting.one": ("{n} appeal waiting", "{n} 个申诉待处理"),
 }
 
 for _c in CATEGORIES:

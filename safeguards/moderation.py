@@ -42,19 +42,9 @@ from safeguards.textrules import clean_text
 
 QUEUE_STATUSES: tuple[str, ...] = ("open", "dismissed", "actioned", "all")
 
-# The forward action and the action that undoes it (the panel offers both).
-REVERSALS: dict[str, str] = {
-    "downgrade": "restore_visibility",
-    "request_private": "withdraw_private_request",
-    "make_private": "make_public",
-    "gate": "ungate",
-    "add_content_warning": "remove_content_warning",
-    "disable": "enable",
-    "lock_discussion": "unlock_discussion",
-    "close_discussion": "reopen_discussion",
-    "hide_comment": "unhide_comment",
-}
 
+# What the audit log lists: every moderator action and every appeal decision.
+AUDIT_ACTIONS: tuple[str, ...] = (*MODERATION_ACTIONS, "appeal_upheld", "appeal_reversed")
 AUDIT_COLUMNS: tuple[str, ...] = (
     "ts",
     "moderator",
@@ -553,30 +543,47 @@ def audit_log(
     authorize(user, Action.VIEW_QUEUE)
     who = _filter_text(moderator, "moderator").lower()
     what = _filter_text(action, "action")
-    if what and what not in MODERATION_ACTIONS:
+    if what and what not in AUDIT_ACTIONS:
         raise InvalidInput("err.unknown_action_short", action=what[:50])
     part = _filter_text(artifact, "artifact").lower()
     start = _bound(since, "since", end_of_day=False)
     end = _bound(until, "until", end_of_day=True)
     with service.locked_state() as state:
-        actions = list(state.actions)
+        entries = [
+            (
+                a.ts,
+                a.moderator,
+                a.action,
+                a.artifact_id,
+                a.note,
+                a.discussion_id,
+                a.comment_id,
+                a.id,
+            )
+            for a in state.actions
+        ]
+        entries += [  # appeal decisions are decisions too
+            (
+                p.decided_ts or "",
+                p.decided_by or "",
+                f"appeal_{p.status.value}",
+                p.artifact_id,
+                p.decision_note or "",
+                None,
+                None,
+                p.id,
+            )
+            for p in state.appeals.values()
+            if p.decided_ts
+        ]
     rows = [
-        {
-            "ts": a.ts,
-            "moderator": a.moderator,
-            "action": a.action,
-            "artifact_id": a.artifact_id,
-            "note": a.note,
-            "discussion_id": a.discussion_id or "",
-            "comment_id": a.comment_id or "",
-            "action_id": a.id,
-        }
-        for a in actions
-        if (not who or a.moderator.lower() == who)
-        and (not what or a.action == what)
-        and (not part or part in a.artifact_id.lower())
-        and (start is None or parse_ts(a.ts) >= start)
-        and (end is None or parse_ts(a.ts) <= end)
+        dict(zip(AUDIT_COLUMNS, (ts, mod, act, art, note, d or "", c or "", ref), strict=True))
+        for ts, mod, act, art, note, d, c, ref in entries
+        if (not who or mod.lower() == who)
+        and (not what or act == what)
+        and (not part or part in art.lower())
+        and (start is None or parse_ts(ts) >= start)
+        and (end is None or parse_ts(ts) <= end)
     ]
     rows.sort(key=lambda r: (r["ts"], r["action_id"]), reverse=True)
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))

@@ -53,6 +53,7 @@ class Action(StrEnum):
     PROPOSE_TAG = "propose_tag"
     REQUEST_ACCESS = "request_access"
     SET_ACCOUNT_PREFERENCE = "set_account_preference"
+    APPEAL = "appeal"  # further checked: only the person the decision is about
     REVIEW_PROPOSAL = "review_proposal"
     REVIEW_ACCESS = "review_access"
     CLOSE_DISCUSSION = "close_discussion"
@@ -69,6 +70,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.PROPOSE_TAG: Role.MEMBER,
     Action.REQUEST_ACCESS: Role.MEMBER,
     Action.SET_ACCOUNT_PREFERENCE: Role.MEMBER,
+    Action.APPEAL: Role.MEMBER,
     Action.REVIEW_PROPOSAL: Role.OWNER,
     Action.REVIEW_ACCESS: Role.OWNER,
     Action.CLOSE_DISCUSSION: Role.OWNER,

@@ -128,6 +128,7 @@ class Report:
     status: ReportStatus = ReportStatus.OPEN
     additions: list[str] = field(default_factory=list)
     resolution_note: str | None = None
+    resolved_by: str | None = None  # the moderator action that answered it
 
 
 class ProposalStatus(StrEnum):
@@ -186,3 +187,27 @@ class Preferences:
     """Per-account content preferences (visitors keep theirs in the browser)."""
 
     show_mature_without_popup: bool = False
+
+
+class AppealStatus(StrEnum):
+    PENDING = "pending"
+    UPHELD = "upheld"
+    REVERSED = "reversed"
+
+
+@dataclass
+class Appeal:
+    """The affected person's request that a moderator decision be looked at again: the
+    artifact's owner (or a hidden comment's author), once per action, within 30 days.
+    Decided by a moderator other than the one who acted."""
+
+    id: str
+    action_id: str
+    artifact_id: str
+    appellant: str
+    statement: str
+    ts: str
+    status: AppealStatus = AppealStatus.PENDING
+    decided_by: str | None = None
+    decision_note: str | None = None
+    decided_ts: str | None = None

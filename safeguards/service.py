@@ -27,13 +27,22 @@ from safeguards.catalog import CATALOG_CACHE_DIR, Catalog, load_catalog
 from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
 from safeguards.checkpoint import Checkpointer, PendingResume
 from safeguards.config import Settings
-from safeguards.errors import Conflict, InvalidInput, NotFound, RateLimited, SafeguardsError
-from safeguards.eventlog import EventLog, LogError
+from safeguards.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    SafeguardsError,
+)
+from safeguards.eventlog import EventLog, LogError, parse_ts
 from safeguards.i18n import Term
 from safeguards.permissions import Action, Role, User, authorize, can
 from safeguards.records import (
     AccessRequest,
     AccessStatus,
+    Appeal,
+    AppealStatus,
     Artifact,
     Comment,
     Discussion,
@@ -54,7 +63,14 @@ from safeguards.search import (
     effective_tags,
     search,
 )
-from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS, State
+from safeguards.state import (
+    APPEAL_DAYS,
+    APPEALABLE_ACTIONS,
+    ARTIFACT_ACTIONS,
+    DISCUSSION_ACTIONS,
+    REVERSALS,
+    State,
+)
 from safeguards.textrules import clean_tag, clean_text
 
 log = logging.getLogger(__name__)
@@ -122,6 +138,19 @@ class ReportStory:
     @property
     def artifact_id(self) -> str:
         return self.report.artifact_id
+
+
+@dataclass
+class Notice:
+    """A decision notice for the person a moderator action is about (the artifact's
+    owner or the hidden comment's author): what was done and why, under which of the
+    content guidelines (the reasons of the reports it answered), and the appeal."""
+
+    action: ModerationAction
+    reasons: list[str]
+    appeal: Appeal | None
+    deadline: str  # last day to appeal (YYYY-MM-DD)
+    can_appeal: bool  # appealable kind, not appealed yet, deadline not passed
 
 
 class Safeguards:
@@ -425,23 +454,34 @@ class Safeguards:
         return sorted(stories, key=lambda s: s.last_change, reverse=True)
 
     @_needs_history
-    def my_notices(self, user: User) -> list[ModerationAction]:
+    def my_notices(self, user: User) -> list[Notice]:
         """Decision notices: the moderators' actions on artifacts I own and on comments
-        I wrote, newest first (what was done, why, and which I may appeal)."""
-        authorize(user, Action.REPORT)
+        I wrote (reversals included), newest first, each with its appeal."""
+        authorize(user, Action.APPEAL)
+        now = datetime.now(UTC)
+        notices = []
         with self._lock:
             state = self.state
-            mine = []
             for action in state.actions:
-                artifact = self.catalog.get(action.artifact_id)
-                comment = state.comments.get(action.comment_id) if action.comment_id else None
-                if (comment is not None and comment.author == user.username) or (
-                    artifact is not None
-                    and artifact.author == user.username
-                    and action.action not in DISCUSSION_ACTIONS
-                ):
-                    mine.append(action)
-        return sorted(mine, key=lambda a: (a.ts, a.id), reverse=True)
+                about_me = self.appealable(user, action) and (
+                    action.comment_id or action.action not in DISCUSSION_ACTIONS
+                )
+                if not about_me or action.action == "dismiss":
+                    continue
+                appeal = state.appeals.get(state.appeal_by_action.get(action.id, ""))
+                deadline = self.appeal_deadline(action)
+                notices.append(
+                    Notice(
+                        action=action,
+                        reasons=sorted({r.reason for r in state.reports_answered_by(action)}),
+                        appeal=copy.copy(appeal) if appeal else None,
+                        deadline=deadline.strftime("%Y-%m-%d"),
+                        can_appeal=action.action in APPEALABLE_ACTIONS
+                        and appeal is None
+                        and now <= deadline,
+                    )
+                )
+        return sorted(notices, key=lambda n: (n.action.ts, n.action.id), reverse=True)
 
     @_needs_history
     def my_access_requests(self, user: User) -> list[AccessRequest]:
@@ -743,13 +783,152 @@ class Safeguards:
         self._wait(ticket)
         return guard
 
+    # -- appeals ----------------------------------------------------------------------
+
+    def appealable(self, user: User, action: ModerationAction) -> bool:
+        """Whether `user` is the person `action` is about: the artifact's owner, or for
+        a hidden comment its author."""
+        if action.comment_id:
+            comment = self.state.comments.get(action.comment_id)
+            return comment is not None and comment.author == user.username
+        artifact = self.catalog.get(action.artifact_id)
+        return artifact is not None and user.owns(artifact)
+
+    def appeal_deadline(self, action: ModerationAction) -> datetime:
+        return parse_ts(action.ts) + timedelta(days=APPEAL_DAYS)
+
+    @_needs_history
+    def appeal(self, user: User, action_id: object, statement: object) -> Appeal:
+        """The owner of an actioned artifact (or the author of a hidden comment) asks
+        for the decision to be looked at again: once per action, within 30 days."""
+        authorize(user, Action.APPEAL)
+        text = clean_text(statement, "statement")
+        with self._lock:
+            action = self.state.action(action_id)
+            if action is None:
+                raise NotFound("err.no_action", id=str(action_id)[:100])
+            if not self.appealable(user, action):
+                raise PermissionDenied("err.appeal_not_yours")
+            if action.action not in APPEALABLE_ACTIONS:
+                raise Conflict("err.not_appealable", action=Term(f"modaction.{action.action}"))
+            if action.id in self.state.appeal_by_action:
+                raise Conflict("err.already_appealed")
+            deadline = self.appeal_deadline(action)
+            if datetime.now(UTC) > deadline:
+                raise Conflict("err.appeal_too_late", date=deadline.strftime("%Y-%m-%d"))
+            self._check_rate(
+                user, self.state.comment_times, self.settings.comments_per_hour, "comments"
+            )
+            appeal_id = short_id("AP")
+            payload = {"appeal_id": appeal_id, "action_id": action.id, "statement": text}
+            ticket = self._emit(user, "appeal.filed", payload)
+            appeal = copy.copy(self.state.appeals[appeal_id])
+        self._wait(ticket)
+        return appeal
+
+    @_needs_history
+    def decide_appeal(self, user: User, appeal_id: object, outcome: object, note: object) -> Appeal:
+        """Uphold the decision or reverse it (the reversal is recorded as the moderator
+        action that undoes it). A moderator other than the one who acted decides."""
+        authorize(user, Action.MODERATE)
+        if outcome not in (AppealStatus.UPHELD.value, AppealStatus.REVERSED.value):
+            raise InvalidInput("err.appeal_outcome")
+        text = clean_text(note, "note")
+        with self._lock:
+            found = self.state.appeals.get(appeal_id) if isinstance(appeal_id, str) else None
+            if found is None:
+                raise NotFound("err.no_appeal", id=str(appeal_id)[:100])
+            if found.status is not AppealStatus.PENDING:
+                raise Conflict("err.appeal_decided", status=Term(f"appeal.{found.status.value}"))
+            action = self.state.action(found.action_id)
+            assert action is not None  # an appeal is only filed on a known action
+            if action.moderator == user.username:
+                raise PermissionDenied("err.appeal_own_action")
+            changes: list[tuple[str, dict[str, Any]]] = [
+                ("appeal.decided", {"appeal_id": found.id, "outcome": outcome, "note": text})
+            ]
+            reversal = self._reversal(action, found.id, text) if outcome == "reversed" else None
+            if reversal is not None:
+                changes.append(("moderation.action", reversal))
+            ticket = self._emit_all(user, changes)
+            decided = copy.copy(self.state.appeals[found.id])
+        self._wait(ticket)
+        return decided
+
+    def _reversal(
+        self, action: ModerationAction, appeal_id: str, note: str
+    ) -> dict[str, Any] | None:
+        """The payload of the action that undoes `action`, or None when the artifact (or
+        thread, or comment) is already back as it was."""
+        reverse = REVERSALS[action.action]
+        payload: dict[str, Any] = {
+            "action_id": short_id("M"),
+            "artifact_id": action.artifact_id,
+            "action": reverse,
+            "note": note,
+            "appeal_id": appeal_id,
+        }
+        if reverse in DISCUSSION_ACTIONS:
+            discussion = self.state.discussions.get(action.discussion_id or "")
+            if discussion is None:
+                return None
+            payload["discussion_id"] = discussion.id
+            if action.comment_id:
+                comment = self.state.comments.get(action.comment_id)
+                if comment is None or not comment.hidden:
+                    return None
+                payload["comment_id"] = comment.id
+            elif discussion.status is DiscussionStatus.OPEN:
+                return None
+            return payload
+        artifact = self.catalog.get(action.artifact_id)
+        if artifact is None or not self._changes(artifact, reverse):
+            return None
+        return payload
+
+    @_needs_history
+    def pending_appeals(self, user: User) -> list[Appeal]:
+        """The appeals waiting for a decision, oldest first (moderators only)."""
+        authorize(user, Action.VIEW_QUEUE)
+        with self._lock:
+            waiting = [
+                copy.copy(a)
+                for a in self.state.appeals.values()
+                if a.status is AppealStatus.PENDING
+            ]
+        return sorted(waiting, key=lambda a: (a.ts, a.id))
+
+    @_needs_history
+    def appeal_of(self, user: User, action_id: str) -> Appeal | None:
+        """The appeal filed on an action, for its appellant and moderators."""
+        with self._lock:
+            found = self.state.appeals.get(self.state.appeal_by_action.get(action_id, ""))
+            if found is None or not (user.is_moderator or found.appellant == user.username):
+                return None
+            return copy.copy(found)
+
+    @_needs_history
+    def moderation_action(self, user: User, action_id: str) -> ModerationAction:
+        """One recorded decision, for the person it is about and moderators."""
+        with self._lock:
+            action = self.state.action(action_id)
+            if action is None or not (user.is_moderator or self.appealable(user, action)):
+                raise NotFound("err.no_action", id=str(action_id)[:100])
+            return action
+
     # -- internals --------------------------------------------------------------------
 
     def _emit(self, user: User, type_: str, payload: dict[str, Any]) -> int:
         """Queue and apply one event; the caller holds the lock and waits afterwards."""
-        event = self.log.make_event(type_, user.username, payload)
-        ticket = self.log.enqueue([event])
-        self.state.apply(event)
+        return self._emit_all(user, [(type_, payload)])
+
+    def _emit_all(self, user: User, changes: list[tuple[str, dict[str, Any]]]) -> int:
+        """Several events of one decision, queued together (one write) and applied in
+        order; the caller holds the lock and waits afterwards."""
+        events = [self.log.make_event(type_, user.username, p) for type_, p in changes]
+        ticket = self.log.enqueue(events)
+        for event in events:
+            self.state.apply(event)
         return ticket
 
     def refold(self) -> None:

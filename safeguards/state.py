@@ -17,6 +17,8 @@ from safeguards.eventlog import Event, gc_paused
 from safeguards.records import (
     AccessRequest,
     AccessStatus,
+    Appeal,
+    AppealStatus,
     Comment,
     Discussion,
     DiscussionKind,
@@ -61,6 +63,33 @@ REVERSAL_ACTIONS: frozenset[str] = frozenset(
         "restore",
     }
 )
+# The forward action and the action that undoes it (the panel offers both).
+REVERSALS: dict[str, str] = {
+    "downgrade": "restore_visibility",
+    "request_private": "withdraw_private_request",
+    "make_private": "make_public",
+    "gate": "ungate",
+    "add_content_warning": "remove_content_warning",
+    "disable": "enable",
+    "lock_discussion": "unlock_discussion",
+    "close_discussion": "reopen_discussion",
+    "hide_comment": "unhide_comment",
+}
+# Decisions an affected person may appeal (within APPEAL_DAYS, once each).
+APPEALABLE_ACTIONS: frozenset[str] = frozenset(
+    {
+        "downgrade",
+        "request_private",
+        "make_private",
+        "gate",
+        "add_content_warning",
+        "disable",
+        "lock_discussion",
+        "close_discussion",
+        "hide_comment",
+    }
+)
+APPEAL_DAYS = 30
 # Moderator actions on a discussion or comment.
 DISCUSSION_ACTIONS: tuple[str, ...] = (
     "lock_discussion",
@@ -90,6 +119,10 @@ class State:
     safeguards: dict[str, Safeguard] = field(default_factory=dict)
     merged_tags: dict[str, list[str]] = field(default_factory=dict)
     actions: list[ModerationAction] = field(default_factory=list)
+    appeals: dict[str, Appeal] = field(default_factory=dict)
+    # Derived indexes (rebuilt from `actions` and `appeals`, never stored on their own).
+    action_index: dict[str, int] = field(default_factory=dict)  # action id -> place in actions
+    appeal_by_action: dict[str, str] = field(default_factory=dict)
     reports_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     discussions_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     proposals_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -169,6 +202,20 @@ class State:
 
     def preferences_of(self, username: str) -> Preferences:
         return self.preferences.get(username) or Preferences()
+
+    def action(self, action_id: object) -> ModerationAction | None:
+        index = self.action_index.get(action_id) if isinstance(action_id, str) else None
+        return self.actions[index] if index is not None else None
+
+    def reports_answered_by(self, action: ModerationAction) -> list[Report]:
+        """The reports a moderator action resolved (its guideline: their reasons)."""
+        ids = self.reports_by_artifact.get(action.artifact_id, ())
+        return [self.reports[r] for r in ids if self.reports[r].resolved_by == action.id]
+
+    def rebuild_indexes(self) -> None:
+        """The derived indexes, from the records (after a checkpoint is decoded)."""
+        self.action_index = {a.id: i for i, a in enumerate(self.actions)}
+        self.appeal_by_action = {a.action_id: a.id for a in self.appeals.values()}
 
     # -- event handlers -------------------------------------------------------------
 
@@ -317,6 +364,7 @@ class State:
             comment_id=p.get("comment_id"),
         )
         self.actions_by_artifact[action.artifact_id].append(len(self.actions))
+        self.action_index[action.id] = len(self.actions)
         self.actions.append(action)
 
     def _resolve_reports(self, event: Event) -> None:
@@ -327,6 +375,7 @@ class State:
         for report_id in self.reports_by_artifact.get(event.payload["artifact_id"], ()):
             report = self.reports[report_id]
             if report.status is ReportStatus.OPEN:
+                report.resolved_by = event.payload["action_id"]
                 report.status = outcome
                 report.resolution_note = event.payload["note"]
                 echo_id = f"{event.id}-{report.id}"  # one action can answer many reports
@@ -354,6 +403,40 @@ class State:
             "close_discussion": DiscussionStatus.CLOSED,
         }.get(name, DiscussionStatus.OPEN)
 
+    def _on_appeal_filed(self, event: Event) -> None:
+        p = event.payload
+        action = self.actions[self.action_index[p["action_id"]]]
+        appeal = Appeal(
+            id=p["appeal_id"],
+            action_id=action.id,
+            artifact_id=action.artifact_id,
+            appellant=event.actor or "",
+            statement=p["statement"],
+            ts=event.ts,
+        )
+        self.appeals[appeal.id] = appeal
+        self.appeal_by_action[action.id] = appeal.id
+
+    def _on_appeal_decided(self, event: Event) -> None:
+        """The outcome, and a note of it in the threads of the reports the appealed
+        action answered (a reversal itself is the `moderation.action` beside it)."""
+        p = event.payload
+        appeal = self.appeals[p["appeal_id"]]
+        appeal.status = AppealStatus(p["outcome"])
+        appeal.decided_by = event.actor
+        appeal.decision_note = p["note"]
+        appeal.decided_ts = event.ts
+        action = self.actions[self.action_index[appeal.action_id]]
+        for report in self.reports_answered_by(action):
+            self._add_comment(
+                event,
+                report.discussion_id,
+                p["note"],
+                comment_id=f"{event.id}-{report.id}",
+                moderation=True,
+                action=f"appeal_{appeal.status.value}",
+            )
+
 
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "report.filed": State._on_report_filed,
@@ -367,5 +450,7 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "access.decided": State._on_access_decided,
     "preference.set": State._on_preference_set,
     "moderation.action": State._on_moderation,
+    "appeal.filed": State._on_appeal_filed,
+    "appeal.decided": State._on_appeal_decided,
 }
 EVENT_TYPES: tuple[str, ...] = tuple(_HANDLERS)

@@ -371,6 +371,39 @@ def test_moderate_refuses_bad_input(
     assert len(events(app)) == before
 
 
+def test_appeal_is_the_owners_once_with_a_statement(
+    app: RunningApp, client: Callable[[str], Client]
+) -> None:
+    """The owner appeals a decision on their artifact over /appeal; a member, an empty
+    statement, an unknown id and a second appeal are refused and write nothing."""
+    client(MODERATOR).predict(
+        GATED, "downgrade", "Claims beyond the evidence.", api_name="/moderate"
+    )
+    action = events(app)[-1]
+    assert action.type == "moderation.action"
+    action_id = action.payload["action_id"]
+    refusals = [
+        ("alice", action_id, "I disagree.", "Only the person"),
+        (OWNER, action_id, "", "statement is required"),
+        (OWNER, "MA-nothing", "I disagree.", "No moderator decision"),
+    ]
+    for user, target, statement, message in refusals:
+        before = len(events(app))
+        with pytest.raises(AppError, match=message):
+            client(user).predict(target, statement, api_name="/appeal")
+        assert len(events(app)) == before, user
+
+    appeal_id = client(OWNER).predict(action_id, "The claims are in the paper.", api_name="/appeal")
+    filed = events(app)[-1]
+    assert (filed.type, filed.actor) == ("appeal.filed", OWNER)
+    assert filed.payload["appeal_id"] == appeal_id
+    assert filed.payload["action_id"] == action_id
+    before = len(events(app))
+    with pytest.raises(AppError, match="already"):
+        client(OWNER).predict(action_id, "Again.", api_name="/appeal")
+    assert len(events(app)) == before
+
+
 # -- 4. visitors --------------------------------------------------------------------------
 
 

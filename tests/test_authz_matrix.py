@@ -134,6 +134,9 @@ class Index:
         self.proposal_threads: dict[str, str] = {}  # id -> discussion id
         self.requests: dict[str, str] = {}
         self.reporters: dict[str, str | None] = {}  # report id -> reporter
+        self.comment_authors: dict[str, str] = {}  # comment id -> author
+        self.actions: dict[str, dict] = {}  # moderator action id -> its payload and actor
+        self.appeals: dict[str, str] = {}  # appeal id -> action id
         for event in events:
             self.apply(event)
 
@@ -160,6 +163,12 @@ class Index:
             self.requests[p["request_id"]] = p["artifact_id"]
         elif event.type == "comment.added" and p.get("discussion_id") in self.threads:
             self.threads[p["discussion_id"]].participants.add(actor)
+        elif event.type == "appeal.filed":
+            self.appeals[p["appeal_id"]] = p["action_id"]
+        if p.get("comment_id") and event.type != "moderation.action":
+            self.comment_authors.setdefault(p["comment_id"], actor)
+        if event.type == "moderation.action":
+            self.actions[p["action_id"]] = {**p, "moderator": actor}
         elif event.type == "discussion.status" and p.get("discussion_id") in self.threads:
             self.threads[p["discussion_id"]].status = p["status"]
         elif event.type == "moderation.action" and p.get("discussion_id") in self.threads:
@@ -191,6 +200,17 @@ def violations(username: str | None, moderator: bool, new: list[Event], index: I
         p = event.payload
         if username is None or event.actor != username or event.type not in EVENT_TYPES:
             ok = False
+        elif event.type == "appeal.filed":  # only the person the decision is about
+            action = index.actions.get(p.get("action_id"), {})
+            about = (
+                index.comment_authors.get(action["comment_id"])
+                if action.get("comment_id")
+                else author_of(action.get("artifact_id"))
+            )
+            ok = bool(action) and about == username
+        elif event.type == "appeal.decided":  # a moderator, not the one who acted
+            action = index.actions.get(index.appeals.get(p.get("appeal_id"), ""), {})
+            ok = moderator and bool(action) and action.get("moderator") != username
         elif moderator or event.type in SELF_EVENTS:
             ok = True
         elif event.type == "report.extended":
@@ -623,6 +643,21 @@ def test_the_rules_catch_escalations() -> None:
     assert not check("bob", Event("9", "t9", "bob", "moderation.action", {}))
     assert check(MODERATOR, Event("9", "t9", MODERATOR, "moderation.action", {}), True)
     assert not check(MODERATOR, Event("9", "t9", MODERATOR, "made.up", {}), True)
+    # Appeals: only the owner files one; only another moderator decides it.
+    gated = Event(
+        "5", "t5", MODERATOR, "moderation.action", {"action_id": "M1", "artifact_id": OWNED}
+    )
+    filed = Event("6", "t6", OWNER, "appeal.filed", {"appeal_id": "AP1", "action_id": "M1"})
+    with_action = Index([*seeded, gated])
+    assert violations(OWNER, False, [filed], Index([*seeded, gated])) == []
+    by_bob = Event("6", "t6", "bob", "appeal.filed", {"appeal_id": "AP1", "action_id": "M1"})
+    assert violations("bob", False, [by_bob], with_action) != []
+    appealed = Index([*seeded, gated, filed])
+    decide = {"appeal_id": "AP1", "outcome": "reversed"}
+    own = Event("7", "t7", MODERATOR, "appeal.decided", decide)
+    assert violations(MODERATOR, True, [own], appealed) != []
+    other = Event("7", "t7", "mod-ben", "appeal.decided", decide)
+    assert violations("mod-ben", True, [other], Index([*seeded, gated, filed])) == []
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", OWNER, MODERATOR, "visitor"])

@@ -27,6 +27,7 @@ from safeguards.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from safeguards.eventlog import Event, format_ts, read_events
 from safeguards.records import DiscussionStatus, ReportStatus, Safeguard
 from safeguards.service import Safeguards
+from safeguards.state import REVERSALS
 
 MakeService = Callable[..., Safeguards]
 SECOND_MODERATOR = "mod-ben"
@@ -340,7 +341,7 @@ def test_every_artifact_action_and_its_reversal(service: Safeguards, forward: st
     assert any(c.moderation and f"why {forward}" in c.text for c in thread.comments)
     assert service.state.reports[report.id].status is ReportStatus.ACTIONED
 
-    back = mod.REVERSALS[forward]
+    back = REVERSALS[forward]
     undone = mod.act(service, moderator, RECIPE, back, f"undo {forward}", result.total_actions)
     assert not getattr(undone.safeguard, attribute)
     view = service.view(moderator, RECIPE)

@@ -13,8 +13,9 @@ import gradio as gr
 
 from safeguards.i18n import tr
 from safeguards.records import ModerationAction
-from safeguards.service import ReportStory
-from safeguards.state import REVERSAL_ACTIONS
+from safeguards.service import Notice, ReportStory
+from safeguards.state import APPEALABLE_ACTIONS, REVERSAL_ACTIONS
+from safeguards.textrules import LIMITS
 from safeguards.ui.common import (
     I18N,
     POPUP,
@@ -24,6 +25,7 @@ from safeguards.ui.common import (
     escape_md,
     friendly_errors,
     lang,
+    notify,
     sign_in_hint,
 )
 from safeguards.ui.texts import artifact_url, link_md, when
@@ -44,6 +46,18 @@ def build(ctx: UiContext, tab: gr.Tab) -> tuple[Any, list[Any], list[Any]]:
     reports = gr.Markdown(elem_id="my-reports")
     gr.Markdown(f"### {I18N('activity.notices')}")
     notices = gr.Markdown(elem_id="my-notices")
+    with gr.Accordion(I18N("appeal.title"), open=False, visible=False) as appeal_box:
+        gr.Markdown(I18N("appeal.help"))
+        appeal_pick = gr.Dropdown(
+            choices=[], value=None, label=I18N("appeal.pick"), elem_id="appeal-action"
+        )
+        statement = gr.Textbox(
+            label=I18N("appeal.statement"),
+            lines=4,
+            max_length=LIMITS["statement"],
+            elem_id="appeal-statement",
+        )
+        appeal_button = gr.Button(I18N("appeal.submit"), variant="primary", elem_id="appeal-submit")
     gr.Markdown(f"### {I18N('activity.access')}")
     requests = gr.Markdown(elem_id="my-access")
     gr.Markdown(f"### {I18N('activity.preferences')}")
@@ -59,24 +73,28 @@ def build(ctx: UiContext, tab: gr.Tab) -> tuple[Any, list[Any], list[Any]]:
     ) -> list[Any]:
         user = current_user(service, persona, request, profile)
         language = lang(request)
+        none = f"*{tr('activity.none', language)}*"
         if not user.signed_in:
-            none = f"*{tr('activity.none', language)}*"
             prompt = f"**{tr('activity.sign_in', language)}** "
             prompt += sign_in_hint(service.settings, language)
-            return [prompt, none, none, none, pref == SHOW_MATURE, ""]
+            hidden = gr.update(visible=False)
+            return [prompt, none, none, hidden, gr.update(), none, pref == SHOW_MATURE, ""]
         since = _seen_by(seen, user.username or "")
         stories = service.my_report_stories(user)
-        access = service.my_access_requests(user)
+        found = service.my_notices(user)
+        open_ones = [(notice_label(n, language), n.action.id) for n in found if n.can_appeal]
         return [
             "",
             reports_text(stories, since, language),
-            notices_text(service.my_notices(user), language),
-            access_text(access, language),
+            notices_text(found, language),
+            gr.update(visible=bool(open_ones)),
+            gr.update(choices=open_ones, value=None),
+            access_text(service.my_access_requests(user), language),
             service.show_mature_without_popup(user),
             "",
         ]
 
-    outputs = [intro, reports, notices, requests, preference, message]
+    outputs = [intro, reports, notices, appeal_box, appeal_pick, requests, preference, message]
     inputs = [ctx.persona, browser_pref, seen_store]
 
     def open_tab(
@@ -102,6 +120,28 @@ def build(ctx: UiContext, tab: gr.Tab) -> tuple[Any, list[Any], list[Any]]:
             return gr.update(), tr("activity.saved", lang(request))
         return stored, tr("activity.saved_browser", lang(request))
 
+    @friendly_errors
+    def send_appeal(
+        action_id: str,
+        text: str,
+        persona: str,
+        pref: str,
+        seen: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        filed = service.appeal(user, action_id, text)
+        notify(tr("appeal.done", language, id=filed.id), language)
+        return [*render(persona, pref, seen, request, profile), ""]
+
+    appeal_button.click(
+        send_appeal,
+        [appeal_pick, statement, *inputs],
+        [*outputs, statement],
+        api_visibility="private",
+    )
     refresh.click(open_tab, inputs, [*outputs, seen_store], api_visibility="private")
     ctx.on_persona_switch(render, inputs, outputs)
     tab.select(open_tab, inputs, [*outputs, seen_store], api_visibility="private")
@@ -181,18 +221,47 @@ def decision_text(action: ModerationAction, language: str) -> str:
     )
 
 
-def notices_text(actions: list[ModerationAction], language: str) -> str:
-    """Decision notices for owners and comment authors: what was done, why, where."""
-    if not actions:
+def notices_text(notices: list[Notice], language: str) -> str:
+    """Decision notices for owners and comment authors: what was done, why, under which
+    guideline, and the appeal (its outcome, or until when one can be filed)."""
+    if not notices:
         return f"*{tr('activity.no_notices', language)}*"
-    items = []
-    for action in actions:
-        where = link_md(action.artifact_id, artifact_url(action.artifact_id, action.discussion_id))
-        items.append(
-            f"**{tr(f'modaction.{action.action}', language)}** · {where} · {when(action.ts)}  \n"
-            f"{tr('activity.why', language)} {escape_md(action.note)}"
-        )
-    return "\n\n---\n\n".join(items)
+    return "\n\n---\n\n".join(notice_text(n, language) for n in notices)
+
+
+def notice_text(notice: Notice, language: str) -> str:
+    action = notice.action
+    where = link_md(action.artifact_id, artifact_url(action.artifact_id, action.discussion_id))
+    lines = [
+        f"**{tr(f'modaction.{action.action}', language)}** · {where} · {when(action.ts)}",
+        f"{tr('activity.why', language)} {escape_md(action.note)}",
+    ]
+    if notice.reasons:
+        reasons = ", ".join(tr(f"reason.{r}", language) for r in notice.reasons)
+        lines.append(f"{tr('notice.guideline', language)} {reasons}")
+    elif action.action not in REVERSAL_ACTIONS:
+        lines.append(f"*{tr('notice.no_guideline', language)}*")
+    appeal = notice.appeal
+    if appeal is not None:
+        status = tr(f"appeal.{appeal.status.value}", language)
+        lines.append(tr("notice.appealed", language, date=when(appeal.ts)[:10], status=status))
+        if appeal.decision_note:
+            answer = escape_md(appeal.decision_note)
+            lines.append(f"{tr('notice.appeal_note', language)} {answer}")
+    elif notice.can_appeal:
+        lines.append(f"*{tr('notice.can_appeal', language, date=notice.deadline)}*")
+    elif action.action in APPEALABLE_ACTIONS:
+        lines.append(f"*{tr('notice.closed', language, date=notice.deadline)}*")
+    return "  \n".join(lines)
+
+
+def notice_label(notice: Notice, language: str) -> str:
+    """The appeal picker's label: plain text (a dropdown shows no markup)."""
+    action = notice.action
+    return (
+        f"{tr(f'modaction.{action.action}', language)} · {action.artifact_id} · "
+        f"{when(action.ts)[:10]}"
+    )
 
 
 def access_text(requests: list[Any], language: str) -> str:

@@ -16,7 +16,7 @@ from safeguards.ui.common import api_errors, current_user
 
 
 def register(service: Safeguards) -> None:
-    """Declare /search, /report and /moderate inside the open Blocks."""
+    """Declare /search, /report, /moderate and /appeal inside the open Blocks."""
 
     @api_errors
     def search(
@@ -79,6 +79,20 @@ def register(service: Safeguards) -> None:
         guard = service.moderate(user, artifact_id, action, note)
         return {"artifact_id": artifact_id, "visibility": guard.visibility().value, **vars(guard)}
 
+    @api_errors
+    def appeal(
+        action_id: str,
+        statement: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        """Appeal a moderator decision (its action id, as in the audit log and the
+        decision notice) with a statement; returns the appeal's id. Only the person the
+        decision is about may appeal, once, within 30 days."""
+        user = current_user(service, None, request, profile)
+        return service.appeal(user, action_id, statement).id
+
     gr.api(search, api_name="search", concurrency_limit=None)
     gr.api(report, api_name="report", concurrency_limit=None)
     gr.api(moderate, api_name="moderate", concurrency_limit=None)
+    gr.api(appeal, api_name="appeal", concurrency_limit=None)

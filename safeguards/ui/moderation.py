@@ -27,8 +27,8 @@ from safeguards.categories import REASONS
 from safeguards.errors import PermissionDenied, SafeguardsError
 from safeguards.i18n import tr, trn
 from safeguards.permissions import User
-from safeguards.records import Discussion, Kind, ModerationAction
-from safeguards.service import MODERATION_ACTIONS, Safeguards
+from safeguards.records import Appeal, Discussion, Kind, ModerationAction
+from safeguards.service import Safeguards
 from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
 from safeguards.textrules import LIMITS
 from safeguards.ui.common import (
@@ -42,7 +42,7 @@ from safeguards.ui.common import (
     notify,
     quote_md,
 )
-from safeguards.ui.texts import discussion_label, moderate_url, when
+from safeguards.ui.texts import discussion_label, link_md, moderate_url, when
 
 QUEUE_COLUMNS = (
     "artifact",
@@ -113,6 +113,8 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
     with gr.Tabs():
         with gr.Tab(I18N("mod.queue"), id="mod-queue"):
             q = _queue_layout()
+        with gr.Tab(I18N("mod.appeals"), id="mod-appeals"):
+            ap = _appeals_layout()
         with gr.Tab(I18N("mod.audit"), id="mod-audit"):
             a = _audit_layout()
 
@@ -134,6 +136,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         q["confirm_box"],
     ]
     audit_outputs = [a["table"], a["download"], a["moderator"]]
+    appeal_outputs = [ap["list"], ap["pick"], ap["outcome"], ap["note"], ap["decide"]]
     filters = [q["reasons"], q["kinds"], q["status"]]
 
     # -- loading ------------------------------------------------------------------------
@@ -161,6 +164,17 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             gr.update(choices=moderators),
         ]
 
+    def appeal_updates(user: User, language: str) -> list[Any]:
+        waiting = service.pending_appeals(user)
+        choices = [(appeal_label(p, language), p.id) for p in waiting]
+        return [
+            appeals_text(service, user, waiting, language),
+            gr.update(choices=choices, value=None),
+            gr.update(value=None),
+            "",
+            gr.update(interactive=False),
+        ]
+
     def empty_lists() -> list[Any]:
         return [
             gr.update(value=None, visible=False),
@@ -169,6 +183,11 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             gr.update(value=None, visible=False),
             gr.update(value=None, visible=False),
             gr.update(choices=[("—", "")], value=""),
+            "",
+            gr.update(choices=[], value=None),
+            gr.update(value=None),
+            "",
+            gr.update(interactive=False),
         ]
 
     @friendly_errors
@@ -189,9 +208,10 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         try:
             queue = queue_updates(user, reasons, kinds, status, language)
             audit = audit_updates(user, language)
+            appeals = appeal_updates(user, language)
         except PermissionDenied:
             return [gr.Tab(visible=False), "", *empty_lists()]
-        return [gr.Tab(visible=True), sync_text(service, language), *queue, *audit]
+        return [gr.Tab(visible=True), sync_text(service, language), *queue, *audit, *appeals]
 
     @friendly_errors
     def load(
@@ -205,7 +225,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         """After a persona switch: the lists again, and the open item forgotten."""
         return [*lists(persona, reasons, kinds, status, request, profile), *_item_cleared(), ""]
 
-    list_outputs = [tab, sync, *queue_outputs, *audit_outputs]
+    list_outputs = [tab, sync, *queue_outputs, *audit_outputs, *appeal_outputs]
     load_inputs = [ctx.persona, *filters]
     ctx.on_persona_switch(load, load_inputs, [*list_outputs, *item_outputs, q["notice"]])
     tab.select(lists, load_inputs, list_outputs, api_visibility="private")
@@ -492,6 +512,48 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         api_visibility="private",
     )
 
+    # -- appeals ------------------------------------------------------------------------
+
+    gr.on(
+        [ap["outcome"].change, ap["note"].change],
+        ready,
+        [ap["outcome"], ap["note"]],
+        ap["decide"],
+        **quick,
+    )
+
+    @friendly_errors
+    def decide_appeal(
+        persona: str,
+        appeal_id: str,
+        outcome: str,
+        note: str,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        decided = service.decide_appeal(user, appeal_id, outcome, note)
+        notify(
+            tr("mod.appeal_done", language, status=tr(f"appeal.{decided.status.value}", language)),
+            language,
+        )
+        return [
+            *appeal_updates(user, language),
+            *queue_updates(user, reasons, kinds, status, language),
+            *audit_updates(user, language),
+        ]
+
+    ap["decide"].click(
+        decide_appeal,
+        [ctx.persona, ap["pick"], ap["outcome"], ap["note"], *filters],
+        [*appeal_outputs, *queue_outputs, *audit_outputs],
+        api_visibility="private",
+    )
+
     # -- audit log ----------------------------------------------------------------------
 
     @friendly_errors
@@ -644,6 +706,30 @@ def _queue_layout() -> dict[str, Any]:
     return c
 
 
+def _appeals_layout() -> dict[str, Any]:
+    c: dict[str, Any] = {}
+    c["list"] = gr.Markdown(elem_id="mod-appeals-list")
+    c["pick"] = gr.Dropdown(
+        choices=[], value=None, label=I18N("mod.appeal_pick"), elem_id="appeal-pick"
+    )
+    c["outcome"] = gr.Radio(
+        choices=[
+            (I18N("mod.appeal_uphold"), "upheld"),
+            (I18N("mod.appeal_reverse"), "reversed"),
+        ],
+        value=None,
+        label=I18N("mod.appeal_outcome"),
+        elem_id="appeal-outcome",
+    )
+    c["note"] = gr.Textbox(
+        label=I18N("mod.appeal_note"), max_length=LIMITS["note"], lines=2, elem_id="appeal-note"
+    )
+    c["decide"] = gr.Button(
+        I18N("mod.appeal_decide"), variant="primary", interactive=False, elem_id="appeal-decide"
+    )
+    return c
+
+
 def _audit_layout() -> dict[str, Any]:
     c: dict[str, Any] = {}
     with gr.Row():
@@ -655,7 +741,7 @@ def _audit_layout() -> dict[str, Any]:
             elem_id="audit-moderator",
         )
         c["action"] = gr.Dropdown(
-            choices=[("—", ""), *((I18N(f"modaction.{n}"), n) for n in MODERATION_ACTIONS)],
+            choices=[("—", ""), *((I18N(f"modaction.{n}"), n) for n in mod.AUDIT_ACTIONS)],
             value="",
             label=I18N("mod.action"),
             elem_id="audit-action",
@@ -899,3 +985,33 @@ def audit_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     shown["ts"] = [when(t) for t in shown["ts"]]
     shown = shown.drop(columns=["action_id"])
     return shown.rename(columns={c: tr(f"mod.col_{c}", language) for c in shown.columns})
+
+
+def appeal_label(appeal: Appeal, language: str) -> str:
+    """The appeal picker's label (plain text)."""
+    return f"{appeal.appellant} · {appeal.artifact_id} · {when(appeal.ts)}"
+
+
+def appeals_text(service: Safeguards, user: User, waiting: list[Appeal], language: str) -> str:
+    """The appeals waiting for a decision: who appeals what, the decision's note and the
+    appellant's statement (escaped)."""
+    if not waiting:
+        return f"*{tr('mod.appeals_none', language)}*"
+    parts = [f"**{trn('mod.appeals_waiting', len(waiting), language)}**"]
+    for appeal in waiting:
+        action = service.moderation_action(user, appeal.action_id)
+        head = tr(
+            "mod.appeal_line",
+            language,
+            appellant=escape_md(appeal.appellant),
+            action=tr(f"modaction.{action.action}", language),
+            artifact=link_md(appeal.artifact_id, moderate_url(appeal.artifact_id)),
+            moderator=escape_md(action.moderator),
+            date=when(action.ts)[:10],
+        )
+        parts.append(
+            f"{head} · {code_md(appeal.id)}  \n"
+            f"{tr('mod.appeal_original', language)} {escape_md(action.note)}\n\n"
+            f"{tr('mod.appeal_statement', language)}\n\n{quote_md(appeal.statement)}"
+        )
+    return "\n\n---\n\n".join(parts)

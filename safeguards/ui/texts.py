@@ -10,6 +10,7 @@ from urllib.parse import quote
 from safeguards.i18n import tr, trn
 from safeguards.records import Comment, Discussion, DiscussionKind, DiscussionStatus
 from safeguards.service import ArtifactView
+from safeguards.state import APPEALABLE_ACTIONS
 from safeguards.ui.common import code_md, escape_md, quote_md
 from safeguards.ui.routes import Route, address
 
@@ -219,7 +220,10 @@ def comment_text(comment: Comment, language: str) -> str:
     if comment.hidden:
         reason = tr("discuss.hidden", language, reason=comment.hidden_reason or "")
         return f"{who}\n\n> *{escape_md(reason)}*"
-    return f"{who}\n\n{quote_md(comment.text)}"
+    body = f"{who}\n\n{quote_md(comment.text)}"
+    if comment.moderation and comment.action in APPEALABLE_ACTIONS:
+        body += f"\n\n*{tr('notice.in_thread', language)}*"
+    return body
 
 
 def when(ts: str) -> str:
