@@ -9,10 +9,12 @@ os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from browser import launch
+from playwright.sync_api import Browser, sync_playwright
 
 from safeguards.config import Settings
 from safeguards.service import Safeguards
@@ -39,3 +41,14 @@ def make_service(settings: Settings) -> Callable[..., Safeguards]:
 @pytest.fixture
 def service(make_service: Callable[..., Safeguards]) -> Safeguards:
     return make_service()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's headless Chromium, one per test module (page tests)."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 from apprunner import RunningApp, start_app
-from browser import TIMEOUT_MS, chromium_path, go_to_tab, launch, new_context, wait_ready
+from browser import TIMEOUT_MS, chromium_path, go_to_tab, new_context, wait_ready
 from gradio_queue import queue_call
 from hostile_payloads import (
     MARK,
@@ -45,7 +45,7 @@ from hostile_payloads import (
     refusal,
     stored_form,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from safeguards.config import Settings
 from safeguards.eventlog import read_events
@@ -283,16 +283,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         app.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 # -- what a page must show and must not do ---------------------------------------------
 
 
@@ -328,7 +318,8 @@ class Watch:
 INJECTION_PROBE = """([areas, forbidden, widgets, widgetForbidden]) => {
   const found = [];
   const describe = (el) => el.outerHTML.slice(0, 160);
-  // The app's own links are expected: in-app addresses ("?artifact=…") everywhere, and
+  // The app's own links are expected: in-app addresses ("?artifact=…") everywhere (the
+  // audit log's entries link to their items), and
   // the catalog's paper link (http/https) in the artifact's header.
   const ours = (sel, el) => el.tagName === 'A' && (
     (el.getAttribute('href') || '').startsWith('?')
@@ -344,7 +335,7 @@ INJECTION_PROBE = """([areas, forbidden, widgets, widgetForbidden]) => {
   for (const sel of widgets) {
     for (const area of document.querySelectorAll(sel)) {
       for (const el of area.querySelectorAll(widgetForbidden)) {
-        found.push(sel + ': ' + describe(el));
+        if (!ours(sel, el)) found.push(sel + ': ' + describe(el));
       }
       for (const el of area.querySelectorAll('svg')) {
         if (/HX[MUV]|__pwned/.test(el.outerHTML)) found.push(sel + ': ' + describe(el));

@@ -17,13 +17,12 @@ from browser import (
     choose_persona,
     chromium_path,
     go_to_tab,
-    launch,
     new_context,
     open_app,
     open_by_id,
     toast,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from safeguards.categories import REASONS
 from safeguards.eventlog import read_events
@@ -52,16 +51,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def no_error_state(page: Page) -> None:

@@ -21,14 +21,13 @@ from browser import (
     chromium_path,
     go_to_tab,
     lang_of,
-    launch,
     new_context,
     open_app,
     open_by_id,
     reload,
     toast,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from safeguards.i18n import tr
 
@@ -62,16 +61,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         errors = [line for line in running.log().splitlines() if "Traceback" in line]
         if errors:
             print(running.log()[-4000:])
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def assert_card_hidden(page: Page, snippets: tuple[str, ...]) -> None:

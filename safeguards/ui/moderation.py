@@ -42,7 +42,7 @@ from safeguards.ui.common import (
     notify,
     quote_md,
 )
-from safeguards.ui.texts import discussion_label, link_md, moderate_url, when
+from safeguards.ui.texts import artifact_url, discussion_label, link_md, moderate_url, when
 
 QUEUE_COLUMNS = (
     "artifact",
@@ -760,7 +760,14 @@ def _audit_layout() -> dict[str, Any]:
         c["download"] = gr.DownloadButton(
             I18N("mod.export_csv"), visible=False, elem_id="audit-download"
         )
-    c["table"] = gr.Dataframe(interactive=False, wrap=True, elem_id="audit-log")
+    c["table"] = gr.Dataframe(
+        interactive=False,
+        wrap=True,
+        datatype=audit_datatypes(),
+        column_widths=AUDIT_WIDTHS,
+        max_chars=AUDIT_NOTE_CHARS,
+        elem_id="audit-log",
+    )
     return c
 
 
@@ -979,12 +986,32 @@ def _action_line(action: ModerationAction, language: str) -> str:
     )
 
 
+AUDIT_NOTE_CHARS = 140  # longer notes show in full when their cell is clicked
+# What the audit table shows, in order; markdown columns hold links to the entry's item.
+AUDIT_SHOWN = ("ts", "moderator", "action", "artifact_id", "discussion_id", "note")
+AUDIT_WIDTHS = ["14%", "11%", "19%", "22%", "12%", "22%"]
+
+
 def audit_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The audit log as shown: translated action names, and each entry linked to its
+    moderation item and (when it acted on one) its discussion thread; the comment id of a
+    hidden comment is named beside its thread."""
     shown = frame.copy()
     shown["action"] = [tr(f"modaction.{a}", language) for a in shown["action"]]
     shown["ts"] = [when(t) for t in shown["ts"]]
-    shown = shown.drop(columns=["action_id"])
+    shown["discussion_id"] = [
+        (link_md(d, artifact_url(a, d)) + (f" · {escape_md(c)}" if c else "")) if d else ""
+        for a, d, c in zip(
+            frame["artifact_id"], frame["discussion_id"], frame["comment_id"], strict=True
+        )
+    ]
+    shown["artifact_id"] = [link_md(a, moderate_url(a)) for a in frame["artifact_id"]]
+    shown = shown[list(AUDIT_SHOWN)]
     return shown.rename(columns={c: tr(f"mod.col_{c}", language) for c in shown.columns})
+
+
+def audit_datatypes() -> list[str]:
+    return ["markdown" if c in ("artifact_id", "discussion_id") else "str" for c in AUDIT_SHOWN]
 
 
 def appeal_label(appeal: Appeal, language: str) -> str:

@@ -1,0 +1,179 @@
+"""Walks that need real accounts: the whole loop of a decision, with two moderators.
+
+A member flags, a moderator acts through a `?moderate=` link, the owner reads the
+decision notice and appeals, the acting moderator may not decide it, a second moderator
+reverses it, and the reporter and the owner both read the outcome. Then every link form
+opens its view after a reload and Back returns to the one before."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apprunner import RunningApp, start_app
+from browser import go_to_tab, new_context, open_by_id, toast, wait_ready
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+pytestmark = pytest.mark.slow
+
+ACCOUNTS = {
+    "alice": "alice-pass",
+    "demo-studio": "owner-pass",  # owns demo-studio/* in the demo catalog
+    "mod-ana": "ana-pass",
+    "mod-ben": "ben-pass",
+}
+ACTIONED = "demo-studio/recipe-assistant-1b"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(
+        tmp_path_factory.mktemp("walks"), accounts=ACCOUNTS, moderators="mod-ana,mod-ben"
+    )
+    yield running
+    running.stop()
+
+
+def signed_in(chromium: Browser, app: RunningApp, user: str) -> tuple[BrowserContext, Page]:
+    context = new_context(chromium)
+    answer = context.request.post(
+        f"{app.url}/login", form={"username": user, "password": ACCOUNTS[user]}
+    )
+    assert answer.ok, answer.text()
+    page = context.new_page()
+    page.goto(app.url)
+    wait_ready(page)
+    return context, page
+
+
+def pick(page: Page, selector: str, option: str | re.Pattern[str]) -> None:
+    page.locator(f"{selector} input").click()
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_decision_notice_appeal_and_reversal(app: RunningApp, chromium: Browser) -> None:
+    reporter_context, reporter = signed_in(chromium, app, "alice")
+    open_by_id(reporter, ACTIONED)
+    go_to_tab(reporter, "Flag this artifact")
+    pick(reporter, "#flag-reason", re.compile("^Deception"))
+    reporter.locator("#flag-context textarea").fill("The card claims medical accuracy (walk).")
+    reporter.locator("#flag-submit").click()
+    toast(reporter, re.compile(r"Report R-[0-9a-f]+ filed"))
+
+    # The first moderator opens the item from its link and downgrades the artifact.
+    ana_context, ana = signed_in(chromium, app, "mod-ana")
+    ana.goto(f"{app.url}/?moderate={ACTIONED}")
+    expect(ana.locator("#mod-item-reports")).to_contain_text("medical accuracy (walk)")
+    pick(ana, "#mod-action", re.compile("^Downgrade"))
+    ana.locator("#mod-note textarea").fill("Health claims without evidence (walk).")
+    ana.locator("#mod-apply").click()
+    expect(ana.locator("#mod-item-history")).to_contain_text("Health claims without evidence")
+    go_to_tab(ana, "Audit log")
+    audit = ana.locator("#audit-log")
+    expect(audit).to_contain_text("Health claims without evidence")  # no Filter press
+    expect(audit.get_by_role("link", name=ACTIONED).first).to_be_visible()
+    ana.screenshot(path=str(SCREENSHOTS / "walk-audit-log-desktop-en.png"), full_page=True)
+
+    # The owner reads the decision notice and appeals it.
+    owner_context, owner = signed_in(chromium, app, "demo-studio")
+    go_to_tab(owner, "My activity")
+    notices = owner.locator("#my-notices")
+    expect(notices).to_contain_text("Health claims without evidence (walk).")
+    expect(notices).to_contain_text(ACTIONED)
+    owner.get_by_role("button", name=re.compile("^Appeal a decision")).click()
+    pick(owner, "#appeal-action", ACTIONED)
+    statement = "The card cites two peer-reviewed evaluations (walk)."
+    owner.locator("#appeal-statement textarea").fill(statement)
+    owner.locator("#appeal-submit").click()
+    toast(owner, re.compile(r"Appeal AP-[0-9a-f]+ sent"))
+    expect(notices).to_contain_text("waiting for a moderator")
+
+    # The moderator who acted may not decide the appeal; the page says why and keeps it.
+    ana.reload()
+    wait_ready(ana)
+    go_to_tab(ana, "Moderation")
+    go_to_tab(ana, "Appeals")
+    expect(ana.locator("#mod-appeals-list")).to_contain_text(statement)
+    pick(ana, "#appeal-pick", ACTIONED)
+    ana.locator("#appeal-outcome").get_by_text("Reverse the decision").click()
+    ana.locator("#appeal-note textarea").fill("I would like to reverse my own decision.")
+    ana.locator("#appeal-decide").click()
+    toast(ana, "Another moderator must decide this appeal")
+    expect(ana.locator("#appeal-note textarea")).to_have_value(
+        "I would like to reverse my own decision."
+    )
+    expect(ana.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+
+    # A second moderator reverses it.
+    ben_context, ben = signed_in(chromium, app, "mod-ben")
+    go_to_tab(ben, "Moderation")
+    go_to_tab(ben, "Appeals")
+    expect(ben.locator("#mod-appeals-list")).to_contain_text(statement)
+    pick(ben, "#appeal-pick", ACTIONED)
+    ben.locator("#appeal-outcome").get_by_text("Reverse the decision").click()
+    ben.locator("#appeal-note textarea").fill("The evaluations support the claims (walk).")
+    expect(ben.locator("#appeal-decide")).to_be_enabled()
+    ben.locator("#appeal-decide").click()
+    toast(ben, "decision reversed")
+    expect(ben.locator("#mod-appeals-list")).to_contain_text("No appeal is waiting.")
+    ben.screenshot(path=str(SCREENSHOTS / "walk-appeal-decided-desktop-en.png"), full_page=True)
+
+    # Both parties read the outcome.
+    owner.locator("#activity-refresh").click()
+    expect(notices).to_contain_text("decision reversed")
+    expect(notices).to_contain_text("The evaluations support the claims (walk).")
+    owner.screenshot(path=str(SCREENSHOTS / "walk-owner-notice-desktop-en.png"), full_page=True)
+    go_to_tab(reporter, "My activity")
+    reporter.locator("#activity-refresh").click()
+    story = reporter.locator("#my-reports")
+    expect(story).to_contain_text("Health claims without evidence (walk).")
+    expect(story).to_contain_text("The evaluations support the claims (walk).")
+    expect(story).to_contain_text(re.compile("undone", re.I))
+    for context in (reporter_context, ana_context, owner_context, ben_context):
+        context.close()
+
+
+def test_links_open_their_view_after_reload_and_back_returns(
+    app: RunningApp, chromium: Browser
+) -> None:
+    context, page = signed_in(chromium, app, "mod-ana")
+    browse = "?category=consentful&kind=model&sort=downloads"
+    page.goto(f"{app.url}/{browse}")
+    wait_ready(page)
+    expect(page.get_by_role("tab", name="Browse", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    assert "category=consentful" in page.url
+
+    artifact = "bigscience/bloom"
+    page.goto(f"{app.url}/?artifact={artifact}")
+    expect(page.locator("#artifact-header")).to_contain_text(artifact)
+    page.reload()
+    expect(page.locator("#artifact-header")).to_contain_text(artifact)
+
+    page.goto(f"{app.url}/?moderate={ACTIONED}")
+    expect(page.locator("#mod-item-id textarea")).to_have_value(ACTIONED)
+    page.reload()
+    expect(page.locator("#mod-item-id textarea")).to_have_value(ACTIONED)
+
+    page.go_back()
+    expect(page.locator("#artifact-header")).to_contain_text(artifact)
+    assert f"artifact={artifact}" in page.url
+    page.go_back()
+    expect(page.get_by_role("tab", name="Browse", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    context.close()
+
+    # A member with a moderation link gets the normal page, and learns nothing.
+    member_context, member = signed_in(chromium, app, "alice")
+    member.goto(f"{app.url}/?moderate={ACTIONED}")
+    wait_ready(member)
+    expect(member.get_by_role("tab", name="Moderation", exact=True)).to_have_count(0)
+    expect(member.get_by_role("tab", name="Browse", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    member_context.close()
