@@ -767,6 +767,34 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mod.appeal_done": ("Appeal decided: {status}.", "申诉已处理：{status}。"),
     "mod.appeals_waiting": ("{n} appeals waiting", "{n} 个申诉待处理"),
     "mod.appeals_waiting.one": ("{n} appeal waiting", "{n} 个申诉待处理"),
+    "tab.transparency": ("Transparency", "透明度"),
+    "transparency.intro": (
+        "What was reported each month, what moderators did and how quickly owners and moderators answered, computed from the public event log. No usernames and no report texts.",
+        "每月收到的举报、版主采取的措施，以及所有者和版主的回应速度，均根据公开的事件日志计算。不含用户名和举报内容。",
+    ),
+    "transparency.demo_note": (
+        "Demo mode: the seeded demo history is included.",
+        "演示模式：包含预置的演示历史数据。",
+    ),
+    "transparency.none": ("No reports yet.", "还没有举报。"),
+    "transparency.reports_by_reason": ("Reports by reason", "按原因统计的举报"),
+    "transparency.reports_by_kind": ("Reports by kind of artifact", "按制品类型统计的举报"),
+    "transparency.actions": ("Moderator actions by type", "按类型统计的版主操作"),
+    "transparency.times": (
+        "Hours to the owner's first answer and to a moderator's decision (by the month of the report)",
+        "从举报到所有者首次回应、到版主作出决定的小时数（按举报所在月份）",
+    ),
+    "transparency.appeals": ("Appeals decided", "已处理的申诉"),
+    "transparency.download": ("Download the figures (CSV)", "下载统计数据（CSV）"),
+    "transparency.col_month": ("Month", "月份"),
+    "transparency.col_reason": ("Reason", "原因"),
+    "transparency.col_owner_median": ("Owner answer, median", "所有者回应（中位数）"),
+    "transparency.col_owner_p90": ("Owner answer, p90", "所有者回应（第 90 百分位）"),
+    "transparency.col_decision_median": ("Decision, median", "版主决定（中位数）"),
+    "transparency.col_decision_p90": ("Decision, p90", "版主决定（第 90 百分位）"),
+    "transparency.col_decided": ("Decided", "已处理"),
+    "transparency.col_upheld": ("Upheld", "维持原决定"),
+    "transparency.all_reasons": ("All reasons", "全部原因"),
 }
 
 for _c in CATEGORIES:

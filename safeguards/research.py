@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from safeguards import transparency
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import parse_ts, read_events
 from safeguards.permissions import Action, User, authorize
@@ -248,6 +249,8 @@ def export_dataset(service: Safeguards, user: User, out_dir: Path) -> Path:
     partial = out_dir / "events.parquet.partial"
     pq.write_table(table, partial, compression="zstd")
     partial.replace(out_dir / "events.parquet")
+    figures = transparency.public_figures(service)  # the public page's monthly figures
+    figures.to_parquet(out_dir / "transparency.parquet", index=False)
     counts: dict[str, int] = {}
     for event in events:
         counts[event.type] = counts.get(event.type, 0) + 1
@@ -304,6 +307,8 @@ pretty_name: Openness Safeguards event log
 configs:
 - config_name: default
   data_files: events.parquet
+- config_name: transparency
+  data_files: transparency.parquet
 tags:
 - moderation
 - ethics
@@ -329,6 +334,11 @@ log = load_dataset("path/to/this/folder", split="train")
 df = log.to_pandas()
 df["payload"] = df["payload"].map(json.loads)
 ```
+
+The public transparency figures (per month: reports by reason and kind, actions by type,
+median and p90 hours to the owner's first answer and to a decision, appeals) are the
+`transparency` configuration: `load_dataset(folder, "transparency", split="train")`, one row
+per (`month`, `measure`, `group`, `value`), with no usernames and no texts.
 
 ## Fields
 

@@ -304,7 +304,16 @@ def test_export_loads_with_datasets(
     service.set_preference(service.user("alice"), True)
     service.moderate(moderator, "bigscience/bloom", "gate", "gated: 理由")
     out = research.export_dataset(service, moderator, tmp_path / "dataset")
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "events.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "events.parquet",
+        "transparency.parquet",
+    ]
+    figures = pd.read_parquet(out / "transparency.parquet")
+    assert list(figures.columns) == ["month", "measure", "group", "value"]
+    by = {(m, g): v for _, m, g, v in figures.itertuples(index=False)}
+    assert by[("reports_by_reason", "hate")] == 1
+    assert by[("actions", "gate")] == 1
 
     expected = read_events(service.settings.state_dir)
     assert len(expected) == 5
@@ -322,7 +331,10 @@ def test_export_loads_with_datasets(
 
     card = (out / "README.md").read_text(encoding="utf-8")
     front = yaml.safe_load(card.split("---")[1])
-    assert front["configs"] == [{"config_name": "default", "data_files": "events.parquet"}]
+    assert front["configs"] == [
+        {"config_name": "default", "data_files": "events.parquet"},
+        {"config_name": "transparency", "data_files": "transparency.parquet"},
+    ]
     for name in ("id", "ts", "actor", "type", "payload"):
         assert f"| `{name}` |" in card
     for type_ in ("report.filed", "moderation.action", "comment.added", "preference.set"):
@@ -339,7 +351,11 @@ def test_export_zip_and_empty_log(service: Safeguards, tmp_path: Path) -> None:
     assert archive.suffix == ".zip" and archive.parent == tmp_path / "zips"
     with zipfile.ZipFile(archive) as zipped:
         names = sorted(zipped.namelist())
-        assert [n.split("/", 1)[1] for n in names] == ["README.md", "events.parquet"]
+        assert [n.split("/", 1)[1] for n in names] == [
+            "README.md",
+            "events.parquet",
+            "transparency.parquet",
+        ]
         assert len({n.split("/", 1)[0] for n in names}) == 1  # one folder
         zipped.extractall(tmp_path / "unzipped")
     folder = tmp_path / "unzipped" / names[0].split("/", 1)[0]

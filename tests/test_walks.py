@@ -23,6 +23,7 @@ ACCOUNTS = {
     "demo-studio": "owner-pass",  # owns demo-studio/* in the demo catalog
     "mod-ana": "ana-pass",
     "mod-ben": "ben-pass",
+    "vic": "vic-pass",  # a member who only reads
 }
 ACTIONED = "demo-studio/recipe-assistant-1b"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -177,3 +178,31 @@ def test_links_open_their_view_after_reload_and_back_returns(
         "aria-selected", "true"
     )
     member_context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_transparency_page_names_no_one(app: RunningApp, chromium: Browser, locale: str) -> None:
+    """A member who took no part reads the monthly figures in their language; the page
+    carries no other username and no report text."""
+    from gradio_client import Client
+
+    member = Client(app.url, auth=("alice", ACCOUNTS["alice"]), verbose=False)
+    member.predict("bigscience/bloom", "spam", "Transparency walk text.", api_name="/report")
+    moderator = Client(app.url, auth=("mod-ben", ACCOUNTS["mod-ben"]), verbose=False)
+    moderator.predict("bigscience/bloom", "dismiss", "Not spam.", api_name="/moderate")
+    context = new_context(chromium, locale)
+    assert context.request.post(
+        f"{app.url}/login", form={"username": "vic", "password": ACCOUNTS["vic"]}
+    ).ok
+    page = context.new_page()
+    page.goto(f"{app.url}/?tab=transparency")
+    language = "zh-CN" if locale.startswith("zh") else "en"
+    spam = {"en": "Spam or advertising", "zh-CN": "垃圾信息或广告"}[language]
+    expect(page.locator("#transparency-reports-by-reason")).to_contain_text(spam)
+    expect(page.locator("#transparency-times")).to_be_visible()
+    body = page.locator("body").inner_text()
+    for private in ("alice", "mod-ana", "Transparency walk text", "demo-studio/"):
+        assert private not in body, private
+    expect(page.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS / f"transparency-desktop-{language}.png"), full_page=True)
+    context.close()

@@ -21,6 +21,7 @@ from safeguards.ui import (
     research,
     router,
     serving,
+    transparency,
 )
 from safeguards.ui.common import I18N, UiContext, new_browser_preference
 
@@ -74,6 +75,8 @@ def build_app(service: Safeguards) -> gr.Blocks:
                 moderation_ui = moderation.build(ctx, moderation_tab)
             with gr.Tab(I18N("tab.research"), id="research") as research_tab:
                 research.build(ctx, research_tab)
+            with gr.Tab(I18N("tab.transparency"), id="transparency") as transparency_tab:
+                transparency.build(ctx, transparency_tab)
         results.select(pick_row, None, [artifact_id, tabs], api_visibility="private").then(
             page.open, page.inputs, page.outputs, api_visibility="private"
         )
@@ -90,6 +93,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
                 "browse": browse_tab,
                 "activity": activity_tab,
                 "research": research_tab,
+                "transparency": transparency_tab,
                 "moderate": moderation_tab,
             },
             artifact_tab=artifact_tab,

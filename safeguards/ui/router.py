@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from safeguards.ui.common import UiContext, current_user, lang
-from safeguards.ui.routes import Route, address, parse_route
+from safeguards.ui.routes import TAB_VIEWS, Route, address, parse_route
 
 # The browser's address as the router's first input (the other inputs pass through).
 READ_ADDRESS = "(...inputs) => [location.search, ...inputs.slice(1)]"
@@ -89,7 +89,7 @@ def wire(
             else:  # not a moderator: the normal page, nothing said about the item
                 updates[ctx.tabs] = gr.Tabs(selected="browse")
                 search = ""
-        elif wanted.view in ("activity", "research"):
+        elif wanted.view in TAB_VIEWS:
             updates[ctx.tabs] = gr.Tabs(selected=wanted.view)
         else:
             updates[ctx.tabs] = gr.Tabs(selected="browse")

@@ -2,7 +2,7 @@
 
 `?artifact=<namespace/name>` opens an artifact, `&discussion=<id>` one of its threads,
 `?moderate=<artifact>` a moderation item (moderators only; others get the normal page),
-`?tab=activity|research` those tabs, and Browse's own parameters (`category`, `q`,
+`?tab=activity|research|transparency` those tabs, and Browse's own parameters (`category`, `q`,
 `kind`, `sort`, `page`) a Browse view. Pure functions: the router in `router.py` wires
 them to the page; nothing here is trusted beyond its shape (the handlers check rights)."""
 
@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 MAX_QUERY = 2048  # characters of the address's query read at all
 MAX_VALUE = 200  # characters of each value kept
-VIEWS = ("browse", "artifact", "moderate", "activity", "research")
+VIEWS = ("browse", "artifact", "moderate", "activity", "research", "transparency")
+TAB_VIEWS = ("activity", "research", "transparency")
 BROWSE_KEYS = ("category", "q", "kind", "sort", "page")
 
 
@@ -39,7 +40,7 @@ def parse_route(search: object) -> Route:
         return Route("artifact", params["artifact"], params.get("discussion", ""))
     if params.get("moderate"):
         return Route("moderate", params["moderate"])
-    if params.get("tab") in ("activity", "research", "moderate"):
+    if params.get("tab") in (*TAB_VIEWS, "moderate"):
         return Route(params["tab"])
     browse = {k: params[k] for k in BROWSE_KEYS if params.get(k)}
     return Route("browse", browse=browse)
@@ -53,7 +54,7 @@ def address(route: Route) -> str:
             params["discussion"] = route.discussion_id
     elif route.view == "moderate":
         params = {"moderate": route.artifact_id} if route.artifact_id else {"tab": "moderate"}
-    elif route.view in ("activity", "research"):
+    elif route.view in TAB_VIEWS:
         params = {"tab": route.view}
     else:
         params = dict(route.browse)

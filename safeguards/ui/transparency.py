@@ -1,0 +1,143 @@
+"""Transparency tab: the public monthly figures (no sign-in, no names, no texts) as
+tables, and the long table behind them as a CSV download.
+
+The figures come from `safeguards.transparency`; this tab pivots and translates them."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from safeguards import transparency as tp
+from safeguards.i18n import tr
+from safeguards.ui.common import I18N, UiContext, friendly_errors, lang
+
+_CSV_DIR = Path(tempfile.gettempdir()) / "safeguards-transparency"
+# (measure, how a group is labelled) for the three count tables
+COUNT_TABLES = (
+    (tp.REPORTS_BY_REASON, "reason"),
+    (tp.REPORTS_BY_KIND, "kind"),
+    (tp.ACTIONS, "modaction"),
+)
+TIME_COLUMNS = (
+    (tp.OWNER_ANSWER_MEDIAN, "owner_median"),
+    (tp.OWNER_ANSWER_P90, "owner_p90"),
+    (tp.DECISION_MEDIAN, "decision_median"),
+    (tp.DECISION_P90, "decision_p90"),
+)
+
+
+def build(ctx: UiContext, tab: gr.Tab) -> None:
+    """Lay out the tab (inside the caller's `with gr.Tab(...)`); its figures load when
+    the tab is selected, so page loads stay light."""
+    service = ctx.service
+    gr.Markdown(I18N("transparency.intro"))
+    status = gr.Markdown(elem_id="transparency-status")
+    sections = [
+        *((m, f"transparency-{m.replace('_', '-')}") for m, _ in COUNT_TABLES),
+        ("times", "transparency-times"),
+        ("appeals", "transparency-appeals"),
+    ]
+    boxes, tables = [], []
+    for key, elem_id in sections:  # a section shows only when it has figures
+        with gr.Column(visible=False) as box:
+            gr.Markdown(f"### {I18N(f'transparency.{key}')}")
+            tables.append(gr.Dataframe(interactive=False, wrap=True, elem_id=elem_id))
+        boxes.append(box)
+    download = gr.DownloadButton(
+        I18N("transparency.download"), visible=False, elem_id="transparency-csv"
+    )
+    outputs = [status, *boxes, *tables, download]
+
+    @friendly_errors
+    def load(request: gr.Request) -> list[Any]:
+        language = lang(request)
+        figures = tp.public_figures(service)
+        if figures.empty:
+            hidden = gr.update(visible=False)
+            skip = [gr.skip()] * len(tables)
+            return [tr("transparency.none", language), *[hidden] * len(boxes), *skip, hidden]
+        note = tr("transparency.demo_note", language) if service.settings.demo else ""
+        shown = [
+            *(count_table(figures, m, label, language) for m, label in COUNT_TABLES),
+            times_table(figures, language),
+            appeals_table(figures, language),
+        ]
+        return [
+            note,
+            *(gr.Column(visible=not t.empty) for t in shown),
+            *(t if not t.empty else None for t in shown),
+            gr.update(value=str(_write_csv(figures)), visible=True),
+        ]
+
+    tab.select(load, None, outputs, api_visibility="private")
+
+
+def _write_csv(figures: pd.DataFrame) -> Path:
+    _CSV_DIR.mkdir(parents=True, exist_ok=True)
+    path = _CSV_DIR / "transparency.csv"
+    partial = path.with_suffix(".partial")
+    partial.write_text(tp.transparency_csv(figures), encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def count_table(figures: pd.DataFrame, measure: str, label: str, language: str) -> pd.DataFrame:
+    """Months down, groups across (translated), whole numbers; newest month first."""
+    rows = figures[figures["measure"] == measure]
+    if rows.empty:
+        return pd.DataFrame()
+    pivot = rows.pivot_table(index="month", columns="group", values="value", aggfunc="sum")
+    pivot = pivot.fillna(0).astype(int).sort_index(ascending=False)
+    pivot.columns = [tr(f"{label}.{g}", language) for g in pivot.columns]
+    pivot.index.name = tr("transparency.col_month", language)
+    return pivot.reset_index()
+
+
+def times_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
+    """One row per month and reason (all reasons first), hours with one decimal."""
+    wanted = [m for m, _ in TIME_COLUMNS]
+    rows = figures[figures["measure"].isin(wanted)]
+    if rows.empty:
+        return pd.DataFrame()
+    pivot = rows.pivot_table(
+        index=["month", "group"], columns="measure", values="value", aggfunc="first"
+    ).reindex(columns=wanted)
+    pivot = pivot.reset_index()
+    pivot["_first"] = pivot["group"] != tp.ALL
+    pivot = pivot.sort_values(["month", "_first", "group"], ascending=[False, True, True])
+    out = pd.DataFrame(
+        {
+            tr("transparency.col_month", language): pivot["month"],
+            tr("transparency.col_reason", language): [
+                tr("transparency.all_reasons" if g == tp.ALL else f"reason.{g}", language)
+                for g in pivot["group"]
+            ],
+        }
+    )
+    for measure, name in TIME_COLUMNS:
+        out[tr(f"transparency.col_{name}", language)] = [
+            "—" if pd.isna(v) else f"{v:.1f}" for v in pivot[measure]
+        ]
+    return out
+
+
+def appeals_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
+    decided = figures[figures["measure"] == tp.APPEALS_DECIDED].set_index("month")["value"]
+    share = figures[figures["measure"] == tp.APPEALS_UPHELD_SHARE].set_index("month")["value"]
+    if decided.empty:
+        return pd.DataFrame()
+    months = sorted(decided.index, reverse=True)
+    return pd.DataFrame(
+        {
+            tr("transparency.col_month", language): months,
+            tr("transparency.col_decided", language): [int(decided[m]) for m in months],
+            tr("transparency.col_upheld", language): [
+                f"{share[m]:.0%}" if m in share.index else "—" for m in months
+            ],
+        }
+    )
