@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 
 from safeguards.catalog import is_rail_license
+from safeguards.categories import CATEGORIES
 from safeguards.i18n import tr
 from safeguards.ui.icons import BADGE_ICONS, KIND_ICONS, icon
 from safeguards.ui.routes import Route, address
@@ -22,13 +23,17 @@ VIEWS: tuple[str, ...] = ("cards", "list")
 def short_number(value: int) -> str:
     """18400 -> "18.4k", 88000000 -> "88M", 950 -> "950" (the Hub's short form)."""
     n = int(value)
-    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
-        if abs(n) >= limit:
-            text = f"{n / limit:.1f}".removesuffix(".0")
-            if text == "1000" and suffix != "B":  # 999_950 rounds up to the next unit
-                return "1" + {"k": "M", "M": "B"}[suffix]
-            return text + suffix
-    return str(n)
+    sign, n = ("-" if n < 0 else ""), abs(n)
+    units = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k"))
+    for i, (limit, suffix) in enumerate(units):
+        if n >= limit:
+            tenths = (n * 10 + limit // 2) // limit  # rounded half up, in integers
+            if tenths >= 10_000 and i > 0:  # 999_950 is "1M", not "1000k"
+                limit, suffix = units[i - 1]
+                tenths = (n * 10 + limit // 2) // limit
+            whole, tenth = divmod(tenths, 10)
+            return f"{sign}{whole}{f'.{tenth}' if tenth else ''}{suffix}"
+    return f"{sign}{n}"
 
 
 def _e(value: object) -> str:
@@ -115,7 +120,8 @@ def category_bars(counts: Mapping[str, int], *, language: str, title: str, hint:
     (page.js clicks the matching radio of `#category-picker`)."""
     top = max([*counts.values(), 1])
     items = []
-    for slug, count in counts.items():
+    for slug in [c.slug for c in CATEGORIES if c.slug in counts]:
+        count = counts[slug]
         name = tr(f"category.{slug}", language)
         width = round(100 * count / top, 1)
         label = tr("browse.bar_label", language, category=name, n=f"{count:,}")

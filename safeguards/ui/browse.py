@@ -221,6 +221,8 @@ def build(ctx: UiContext) -> tuple[gr.HTML, list[gr.components.Component], list,
         "api_visibility": "private",
         "show_progress": "hidden",  # the old cards stay until the new ones arrive
         "concurrency_limit": None,  # read-only: one person's search never waits for another's
+        # a click while a search is on its way runs after it (never dropped, never overtaken)
+        "trigger_mode": "always_last",
     }
     filters = [
         query.submit,
