@@ -29,7 +29,9 @@ from browser import (
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from safeguards.categories import CATEGORIES
+from safeguards.config import Settings
 from safeguards.i18n import tr
+from safeguards.service import Safeguards
 from safeguards.ui.artifact_cards import category_bars, results_html, short_number
 from safeguards.ui.research import research_bars
 
@@ -192,11 +194,35 @@ def write_catalog(path: Path) -> Path:
     return path
 
 
+SEEDED = (  # (artifact, reason): a queue and charts worth a screenshot
+    (NFAA, "unlabelled-mature"),
+    (NFAA, "harassment"),
+    (GATED, "privacy"),
+    ("demo-studio/scraped-portraits-40k", "privacy"),
+    ("bigscience/bloom", "deception"),
+    (HOSTILE_ID, "spam"),
+)
+
+
+def seed_reports(state_dir: Path, catalog: Path) -> None:
+    """Reports filed through the service before the app starts (the app folds them)."""
+    service = Safeguards.open(Settings(state_dir=state_dir, catalog_path=catalog, demo=True))
+    for n, (artifact, reason) in enumerate(SEEDED):
+        service.report(service.user(f"look-user-{n}"), artifact, reason, "Seen in a workshop.")
+    service.log.close()
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     work = tmp_path_factory.mktemp("look")
     catalog = write_catalog(work / "catalog.jsonl")
-    running = start_app(work, demo=True, extra_env={"SAFEGUARDS_CATALOG": str(catalog)})
+    seed_reports(work / "state", catalog)
+    running = start_app(
+        work,
+        demo=True,
+        state_dir=work / "state",
+        extra_env={"SAFEGUARDS_CATALOG": str(catalog)},
+    )
     try:
         yield running
     finally:
@@ -344,6 +370,14 @@ def test_pages_fit_and_read(app: RunningApp, chromium: Browser, size: str, local
     for name in ("moderation", "research"):
         open_tab(page, tr(f"tab.{name}", language))
         page.wait_for_timeout(1200)  # lists and charts fill in after the tab opens
+        if name == "moderation":  # an item open, as a moderator works on it
+            expect(page.locator("#mod-queue")).to_contain_text(NFAA)
+            page.locator("#mod-item-id textarea").fill(NFAA)
+            page.locator("#mod-open").click()
+            expect(page.locator("#mod-item-header")).to_contain_text(NFAA)
+            page.wait_for_timeout(400)
+        else:
+            expect(page.locator("#research-by-reason .sg-bar-row").first).to_be_visible()
         check_page(page, f"{name} {size} {locale}")
         page.screenshot(path=SCREENSHOTS / f"{name}-{size}-{language}.png", full_page=True)
     context.close()
