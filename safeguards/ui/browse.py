@@ -66,7 +66,7 @@ def build(ctx: UiContext) -> tuple[gr.HTML, list[gr.components.Component], list,
             label=I18N("browse.view"),
             elem_id="browse-view",
             scale=0,
-            min_width=220,
+            min_width=300,
         )
     # Cards from escaped text only (artifact_cards.py); each card links to `?artifact=`.
     results = gr.HTML(elem_id="browse-results", js_on_load=None, padding=False)
