@@ -46,6 +46,8 @@ HOSTILE_LICENSE = '"><svg onload=window.__pwned=2>HXC002'
 NFAA = "demo-studio/nightmare-canvas-xl"  # content warning in the catalog
 GATED = "demo-studio/face-attribute-classifier"  # gated in the catalog
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+expect.set_options(timeout=TIMEOUT_MS)  # a loaded machine: the first load can take seconds
 ALLOWED_TAGS = {"ul", "li", "a", "span", "svg", "path", "rect", "circle", "ellipse", "abbr", "p"}
 
 
