@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 import pytest
-from apprunner import RunningApp, start_app
+from apprunner import REPO, RunningApp, start_app
 from browser import TIMEOUT_MS, chromium_path, go_to_tab, new_context, wait_ready
 from gradio_queue import queue_call
 from hostile_payloads import (
@@ -258,6 +258,35 @@ def write_world(state_dir: Path) -> World:
     return world
 
 
+CATALOG_TAG = "hx-catalog"  # the tag of the hostile catalog rows (Browse filters on it)
+
+
+def write_hostile_catalog(path: Path) -> Path:
+    """The demo catalog plus one artifact per payload: the payload as its summary, and as
+    its license where short (catalog text can come from a Hub import: untrusted)."""
+    lines = (REPO / "data" / "demo_catalog.jsonl").read_text(encoding="utf-8").splitlines()
+    base = json.loads(lines[0])
+    kinds = ("model", "dataset", "space")
+    for n, (_, text) in enumerate(CORPUS):
+        row = dict(base)
+        row.update(
+            id=f"hx-cat/payload-{n:03d}",
+            author="hx-cat",
+            kind=kinds[n % 3],
+            summary=text,
+            license=text if len(text) <= 300 else "other",
+            categories=["rigorous"],
+            tags=[CATALOG_TAG, "ethics-rigorous"],
+            card="---\nlicense: other\n---\n# Payload\n",
+            gated=n % 4 == 0,
+            paper="",
+            downloads=n * 1234,
+        )
+        lines.append(json.dumps(row))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     workdir = tmp_path_factory.mktemp("hostile")
@@ -266,6 +295,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for n in range(N):
         passwords[username(n)] = f"pass-{n}"
     built = write_world(workdir / "state")
+    catalog = write_hostile_catalog(workdir / "catalog.jsonl")
     app = start_app(
         workdir,
         accounts=passwords,
@@ -274,6 +304,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         extra_env={
             "SAFEGUARDS_REPORTS_PER_HOUR": "100000",
             "SAFEGUARDS_COMMENTS_PER_HOUR": "100000",
+            "SAFEGUARDS_CATALOG": str(catalog),
         },
     )
     built.app, built.passwords = app, passwords
@@ -728,4 +759,33 @@ def test_reporter_activity(world: World, chromium: Browser) -> None:
     expect(row).to_contain_text(TARGET)
     expect(row).to_contain_text(marker(world.first_note))  # the outcome: a moderator note
     assert_safe(watch, "my activity")
+    watch.close()
+
+
+def test_browse_cards_show_catalog_text_as_text(world: World, chromium: Browser) -> None:
+    """Every payload as an artifact's summary (and short ones as its license), on Browse's
+    cards, page by page: readable as text, nothing injected, the only links the cards'."""
+    watch = Watch(chromium, world, REPORTER)
+    page = watch.page
+    tag = page.get_by_role("textbox", name="Tag", exact=True)
+    tag.fill(CATALOG_TAG)
+    tag.press("Enter")
+    summary = page.locator("#browse-summary")
+    expect(summary).to_contain_text(f"{N} artifacts")
+    pages = int(re.search(r"of (\d+)", summary.inner_text()).group(1))
+    results = page.locator("#browse-results")
+    seen = []
+    for number in range(1, pages + 1):
+        expect(summary).to_contain_text(f"page {number} of {pages}")
+        seen.append(results.inner_text())
+        assert_safe(watch, f"browse cards, page {number}")
+        assert results.locator(FORBIDDEN_IN_WIDGETS.replace(", a", "")).count() == 0
+        links = results.locator("a")
+        hrefs = links.evaluate_all("(els) => els.map((a) => a.getAttribute('href'))")
+        assert hrefs and all(h.startswith("?artifact=hx-cat/payload-") for h in hrefs), hrefs
+        assert results.locator("svg:not(.sg-icon)").count() == 0
+        if number < pages:
+            page.locator("#browse-next").click()
+    assert_readable("\n".join(seen), [marker(n) for n in range(N)], "browse cards")
+    expect(results.locator(".sg-badge-gated").first).to_be_visible()
     watch.close()

@@ -66,7 +66,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
         with gr.Tabs() as tabs:
             ctx = UiContext(service, persona, tabs, artifact_id, browser_pref, location)
             with gr.Tab(I18N("tab.browse"), id="browse") as browse_tab:
-                results, browse_inputs, browse_outputs, show_results = browse.build(ctx)
+                _results, browse_inputs, browse_outputs, show_results = browse.build(ctx)
             with gr.Tab(I18N("tab.artifact"), id="artifact") as artifact_tab:
                 page = artifact.build(ctx)
             with gr.Tab(I18N("tab.activity"), id="activity") as activity_tab:
@@ -77,9 +77,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
                 research.build(ctx, research_tab)
             with gr.Tab(I18N("tab.transparency"), id="transparency") as transparency_tab:
                 transparency.build(ctx, transparency_tab)
-        results.select(pick_row, None, [artifact_id, tabs], api_visibility="private").then(
-            page.open, page.inputs, page.outputs, api_visibility="private"
-        )
+        # A result card is a `?artifact=` link: page.js pushes it and the router opens it.
         routes = router.wire(
             ctx,
             route_go,
@@ -163,12 +161,6 @@ def history_notice(service: Safeguards) -> Callable[[], tuple[gr.Markdown, gr.Ti
         return gr.Markdown(visible=loading), gr.Timer(active=loading)
 
     return notice
-
-
-def pick_row(event: gr.SelectData) -> tuple[str, gr.Tabs]:
-    """A click anywhere in a result row opens that artifact (the id is the first column)."""
-    row = event.row_value or []
-    return (str(row[0]) if row else ""), gr.Tabs(selected="artifact")
 
 
 def launch_options(service: Safeguards) -> dict[str, Any]:

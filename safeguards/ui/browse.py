@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
-import pandas as pd
 
 from safeguards.categories import CATEGORIES, CATEGORY_BY_SLUG
 from safeguards.i18n import tr
 from safeguards.search import RAIL_FAMILY, SearchPage, SearchQuery, Sort
 from safeguards.textrules import LIMITS
+from safeguards.ui.artifact_cards import VIEWS, category_bars, results_html
 from safeguards.ui.common import I18N, UiContext, current_user, escape_md, friendly_errors, lang
 
-COLUMNS = ("id", "kind", "categories", "license", "downloads", "likes", "updated", "safeguards")
 
-
-def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], list]:
-    """Lay out the tab; return the results grid and the refresh event's wiring."""
+def build(ctx: UiContext) -> tuple[gr.HTML, list[gr.components.Component], list, Any]:
+    """Lay out the tab; return the result cards and the full refresh's wiring."""
     service = ctx.service
     licenses = sorted(set(service.catalog.frame["license"].head(100_000)))
     category = gr.Radio(
@@ -56,26 +56,29 @@ def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], 
                     value=Sort.TRENDING.value,
                     label=I18N("browse.sort"),
                 )
-        with gr.Column(scale=2):
-            chart = gr.BarPlot(
-                x="category",
-                y="count",
-                y_lim=[0, None],
-                title=I18N("browse.counts"),
-                x_title=I18N("col.category"),
-                y_title=I18N("col.count"),
-                height=260,
-            )
-    summary = gr.Markdown(elem_id="browse-summary")
-    results = gr.Dataframe(interactive=False, wrap=True, elem_id="browse-results")
-    gr.Markdown(I18N("browse.pick_hint"))
-    with gr.Row():
-        previous = gr.Button(I18N("browse.prev"), size="sm")
-        page = gr.Number(value=1, precision=0, minimum=1, label=I18N("browse.page"), scale=0)
-        following = gr.Button(I18N("browse.next"), size="sm")
+        with gr.Column(scale=2, min_width=280):
+            chart = gr.HTML(elem_id="category-chart", js_on_load=None, padding=False)
+    with gr.Row(elem_id="browse-bar", equal_height=True):
+        summary = gr.Markdown(elem_id="browse-summary")
+        view = gr.Radio(
+            choices=[(I18N(f"browse.view_{v}"), v) for v in VIEWS],
+            value="cards",
+            label=I18N("browse.view"),
+            elem_id="browse-view",
+            scale=0,
+            min_width=300,
+        )
+    # Cards from escaped text only (artifact_cards.py); each card links to `?artifact=`.
+    results = gr.HTML(elem_id="browse-results", js_on_load=None, padding=False)
+    gr.Markdown(I18N("browse.pick_hint"), elem_classes="sg-hint")
+    with gr.Row(elem_id="browse-pager", equal_height=True):
+        previous = gr.Button(I18N("browse.prev"), size="sm", elem_id="browse-prev", scale=0)
+        page = gr.Number(
+            value=1, precision=0, minimum=1, label=I18N("browse.page"), scale=0, min_width=100
+        )
+        following = gr.Button(I18N("browse.next"), size="sm", elem_id="browse-next", scale=0)
 
-    @friendly_errors
-    def show(
+    def run_search(
         text: str,
         kind_list: list[str],
         slug: str,
@@ -83,10 +86,12 @@ def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], 
         license_id: str,
         sort_by: str,
         page_number: float,
+        view_name: str,
         persona: str,
         request: gr.Request,
-        profile: gr.OAuthProfile | None = None,
-    ) -> tuple:
+        profile: gr.OAuthProfile | None,
+    ) -> tuple[str, str, int, str]:
+        """Only the search: the cards, the count line, the page number it landed on."""
         user = current_user(service, persona, request, profile)
         language = lang(request)
         result = service.search(
@@ -101,30 +106,124 @@ def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], 
                 page=int(page_number or 1),
             ),
         )
-        counts = service.category_counts(user)
-        chart_data = pd.DataFrame(
-            {
-                "category": [tr(f"category.{s}", language) for s in counts],
-                "count": list(counts.values()),
-            }
-        )
-        return (
-            results_table(result, language),
-            page_summary(result, language),
-            result.page,
-            category_text(slug, language),
-            chart_data,
+        summary_line = page_summary(result, language)
+        cards = results_html(result.rows, language=language, view=view_name, empty=summary_line)
+        return cards, summary_line, result.page, language
+
+    def chart_html(persona: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        return category_bars(
+            service.category_counts(user),
+            language=language,
+            title=tr("browse.counts", language),
+            hint=tr("browse.chart_hint", language),
         )
 
-    inputs = [query, kinds, category, tag, license_, sort, page, ctx.persona]
+    @friendly_errors
+    def show(
+        text: str,
+        kind_list: list[str],
+        slug: str,
+        tag_text: str,
+        license_id: str,
+        sort_by: str,
+        page_number: float,
+        view_name: str,
+        persona: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> tuple:
+        """Everything (page load, persona switch): the cards, the chart, the text."""
+        cards, summary_line, page_no, language = run_search(
+            text,
+            kind_list,
+            slug,
+            tag_text,
+            license_id,
+            sort_by,
+            page_number,
+            view_name,
+            persona,
+            request,
+            profile,
+        )
+        chart = chart_html(persona, request, profile)
+        return cards, summary_line, page_no, category_text(slug, language), chart
+
+    @friendly_errors
+    def filtered(
+        text: str,
+        kind_list: list[str],
+        slug: str,
+        tag_text: str,
+        license_id: str,
+        sort_by: str,
+        view_name: str,
+        persona: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> tuple:
+        """A filter changed: back to page 1; the chart (totals per category) stays."""
+        cards, summary_line, page_no, language = run_search(
+            text,
+            kind_list,
+            slug,
+            tag_text,
+            license_id,
+            sort_by,
+            1,
+            view_name,
+            persona,
+            request,
+            profile,
+        )
+        return cards, summary_line, page_no, category_text(slug, language)
+
+    def turner(delta: int):
+        @friendly_errors
+        def turn(
+            text: str,
+            kind_list: list[str],
+            slug: str,
+            tag_text: str,
+            license_id: str,
+            sort_by: str,
+            page_number: float,
+            view_name: str,
+            persona: str,
+            request: gr.Request,
+            profile: gr.OAuthProfile | None = None,
+        ) -> tuple:
+            """A page turn (or a typed page, or another view): only the cards change."""
+            wanted = max(1, int(page_number or 1) + delta)
+            cards, summary_line, page_no, _ = run_search(
+                text,
+                kind_list,
+                slug,
+                tag_text,
+                license_id,
+                sort_by,
+                wanted,
+                view_name,
+                persona,
+                request,
+                profile,
+            )
+            return cards, summary_line, page_no
+
+        return turn
+
+    inputs = [query, kinds, category, tag, license_, sort, page, view, ctx.persona]
+    filter_inputs = [query, kinds, category, tag, license_, sort, view, ctx.persona]
     outputs = [results, summary, page, description, chart]
-
-    def step(delta: int):
-        def move(page_number: float) -> int:
-            return max(1, int(page_number or 1) + delta)
-
-        return move
-
+    quick = {
+        "api_visibility": "private",
+        "show_progress": "hidden",  # the old cards stay until the new ones arrive
+        "concurrency_limit": None,  # read-only: one person's search never waits for another's
+        # a click while a search is on its way runs after it (never dropped, never overtaken)
+        "trigger_mode": "always_last",
+    }
     filters = [
         query.submit,
         kinds.change,
@@ -133,43 +232,12 @@ def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], 
         license_.change,
         sort.change,
     ]
-    gr.on(filters, lambda: 1, None, page, api_visibility="private").then(
-        show, inputs, outputs, api_visibility="private"
-    )
-    previous.click(step(-1), page, page, api_visibility="private").then(
-        show, inputs, outputs, api_visibility="private"
-    )
-    following.click(step(1), page, page, api_visibility="private").then(
-        show, inputs, outputs, api_visibility="private"
-    )
-    page.submit(show, inputs, outputs, api_visibility="private")
+    gr.on(filters, filtered, filter_inputs, [results, summary, page, description], **quick)
+    previous.click(turner(-1), inputs, [results, summary, page], **quick)
+    following.click(turner(1), inputs, [results, summary, page], **quick)
+    gr.on([page.submit, view.change], turner(0), inputs, [results, summary, page], **quick)
     ctx.on_persona_switch(show, inputs, outputs)
     return results, inputs, outputs, show
-
-
-def results_table(result: SearchPage, language: str) -> pd.DataFrame:
-    rows = []
-    for row in result.rows:
-        badges = [tr(f"badge.{b}", language) for b in ("gated", "content_warning") if row[b]]
-        if row["visibility"] != "public":
-            badges.append(tr(f"badge.{row['visibility']}", language))
-        rows.append(
-            {
-                tr("col.id", language): row["id"],
-                tr("col.kind", language): tr(f"kind.{row['kind']}", language),
-                tr("col.categories", language): ", ".join(
-                    tr(f"category.{c}", language) for c in row["categories"]
-                ),
-                tr("col.license", language): row["license"],
-                tr("col.downloads", language): row["downloads"],
-                tr("col.likes", language): row["likes"],
-                tr("col.updated", language): row["updated"],
-                tr("col.safeguards", language): ", ".join(badges),
-            }
-        )
-    if not rows:
-        return pd.DataFrame(columns=[tr(f"col.{c}", language) for c in COLUMNS])
-    return pd.DataFrame(rows)
 
 
 def page_summary(result: SearchPage, language: str) -> str:

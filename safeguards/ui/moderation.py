@@ -911,7 +911,8 @@ def origin_text(detail: mod.ItemDetail, language: str) -> str:
         f"**{tr('artifact.created', language)}:** {a.created} · "
         f"{tr('col.updated', language)} {a.updated}  ",
         f"**{tr('artifact.license', language)}:** {code_md(a.license)}  ",
-        f"**{tr('mod.usage', language)}:** ⬇ {a.downloads:,} · ♥ {a.likes:,} · "
+        f"**{tr('mod.usage', language)}:** {tr('col.downloads', language)} {a.downloads:,} · "
+        f"{tr('col.likes', language)} {a.likes:,} · "
         f"{tr('col.trending', language)} {a.trending:g}  ",
         f"**{tr('artifact.paper', language)}:** {escape_md(a.paper) if a.paper else '—'}  ",
         f"**{tr('artifact.tags', language)}:** "

@@ -7,6 +7,8 @@
   //    role and aria-modal, focus moved in and kept there, Escape = "Go back".
   // 4. Gradio 6.31 titles its toasts with their type in English ("Warning", "Info"):
   //    they are put in the reader's language, from the app's translation table.
+  // 5. A bar of Browse's category chart ([data-sg-category]) picks that category in
+  //    #category-picker, as if its radio had been clicked.
   const route = () => document.querySelector("#route-go")?.click();
 
   const TOASTS = __TOAST_TITLES__;
@@ -33,6 +35,15 @@
   };
 
   document.addEventListener("click", (event) => {
+    const bar = event.target.closest && event.target.closest("[data-sg-category]");
+    if (bar) {
+      const slug = bar.getAttribute("data-sg-category");
+      const radio = [...document.querySelectorAll("#category-picker input[type=radio]")]
+        .find((input) => input.value === slug);
+      if (radio && !radio.checked) radio.click();
+      radio?.closest("#category-picker")?.scrollIntoView({ block: "nearest" });
+      return;
+    }
     const link = event.target.closest && event.target.closest("a[href]");
     if (!link || event.defaultPrevented || event.button !== 0) return;
     if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pandas as pd
 from safeguards import research
 from safeguards.i18n import tr
 from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang, notify
+from safeguards.ui.icons import icon
 
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-research-exports"
 
@@ -50,20 +52,12 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
         )
         refresh_button = gr.Button(I18N("activity.refresh"), size="sm", scale=0)
     plots = {}
-    with gr.Row():
+    with gr.Row(elem_id="research-charts"):
         for by in research.GROUPINGS:
-            plots[by] = gr.LinePlot(
-                x="period",
-                y="reports",
-                color="group",
-                y_lim=[0, None],
-                title=I18N(f"research.by_{by}"),
-                x_title=I18N("research.period"),
-                y_title=I18N("research.reports"),
-                color_title=I18N(f"research.group_{by}"),
-                height=300,
-                elem_id=f"research-by-{by}",
-            )
+            # Counts as bars drawn from escaped text (research_bars): whole numbers, only
+            # periods that had reports, labelled by their bucket, an empty state in words.
+            with gr.Column(min_width=300):
+                plots[by] = gr.HTML(elem_id=f"research-by-{by}", js_on_load=None, padding=False)
     gr.Markdown(f"### {I18N('research.times')}")
     times = gr.Markdown(elem_id="research-times")
     gr.Markdown(f"### {I18N('research.most')}")
@@ -93,7 +87,7 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
         language = lang(request)
         code = period or "W"
         charts = [
-            chart_frame(research.reports_over_time(service, user, by, code), by, code, language)
+            research_bars(research.reports_over_time(service, user, by, code), by, code, language)
             for by in research.GROUPINGS
         ]
         timing = times_text(research.response_times(service, user), language)
@@ -151,21 +145,50 @@ def _group_label(by: str, group: str, language: str) -> str:
     return tr(f"category.{group}", language)
 
 
-def chart_frame(frame: pd.DataFrame, by: str, freq: str, language: str) -> pd.DataFrame | None:
-    """Groups translated; with a single period, the one before it added at zero, since a
-    line needs two points to be drawn."""
-    if frame.empty:
-        return None  # an empty chart, not a legend of -Infinity
-    shown = frame.copy()
-    shown["group"] = [_group_label(by, g, language) for g in shown["group"]]
-    periods = shown["period"].unique()
-    if len(periods) == 1:
-        before = (pd.Period(periods[0], freq=freq) - 1).start_time
-        zeros = pd.DataFrame(
-            {"period": before, "group": shown["group"].unique(), "reports": 0}
-        ).astype(shown.dtypes.to_dict())
-        shown = pd.concat([zeros, shown], ignore_index=True)
-    return shown
+MAX_PERIODS = 12  # the latest periods with reports shown per chart
+
+
+def period_label(start: pd.Timestamp, freq: str, language: str) -> str:
+    """A period named by its bucket: a day, "Week of <Monday>", or a month."""
+    if freq == "M":
+        return start.strftime("%Y-%m")
+    if freq == "W":
+        return tr("research.week_of", language, date=start.strftime("%Y-%m-%d"))
+    return start.strftime("%Y-%m-%d")
+
+
+def research_bars(frame: pd.DataFrame, by: str, freq: str, language: str) -> str:
+    """One chart as HTML: for each of the latest periods that had reports (newest first),
+    a bar per group with its whole-number count. No period is invented; an empty record
+    says "No reports yet." Every label is escaped."""
+    title = escape(tr(f"research.by_{by}", language))
+    head = (
+        f'<figure class="sg-research-chart"><figcaption class="sg-chart-title">{title}</figcaption>'
+    )
+    shown = frame[frame["reports"] > 0] if not frame.empty else frame
+    if shown.empty:
+        empty = escape(tr("research.empty", language))
+        return f'{head}<p class="sg-empty">{icon("inbox", size=18)} {empty}</p></figure>'
+    top = int(shown["reports"].max())
+    periods = sorted(shown["period"].unique(), reverse=True)[:MAX_PERIODS]
+    parts = [head]
+    for start in periods:
+        rows = shown[shown["period"] == start].sort_values(
+            ["reports", "group"], ascending=[False, True]
+        )
+        label = escape(period_label(pd.Timestamp(start), freq, language))
+        parts.append(f'<p class="sg-period">{label}</p>')
+        for group, count in zip(rows["group"], rows["reports"], strict=True):
+            name = escape(_group_label(by, str(group), language))
+            width = round(100 * int(count) / top, 1)
+            parts.append(
+                f'<div class="sg-bar-row"><span class="sg-bar-name" title="{name}">{name}</span>'
+                f'<span class="sg-bar-track"><span class="sg-bar-fill" style="width: {width}%">'
+                f'</span></span><span class="sg-bar-count">{int(count):,}</span></div>'
+            )
+    note = escape(tr("research.no_period", language))
+    parts.append(f'<p class="sg-chart-hint">{note}</p></figure>')
+    return "".join(parts)
 
 
 def times_text(stats: dict, language: str) -> str:
