@@ -147,7 +147,22 @@ def test_links_open_their_view_after_reload_and_back_returns(
     expect(page.get_by_role("tab", name="Browse", exact=True)).to_have_attribute(
         "aria-selected", "true"
     )
-    assert "category=consentful" in page.url
+    picker = page.locator("#category-picker")
+    expect(picker.get_by_label("Consentful", exact=True)).to_be_checked()
+    expect(page.get_by_label("Model", exact=True)).to_be_checked()
+    expect(page.get_by_label("Downloads", exact=True)).to_be_checked()
+    consentful_count = page.locator("#browse-summary").inner_text()
+    # A person's choice writes the address; a reload keeps it; Back returns.
+    picker.get_by_label("Sustainable", exact=True).check()
+    expect(page).to_have_url(re.compile(r"category=sustainable"))
+    assert "kind=model" in page.url and "sort=downloads" in page.url
+    page.reload()
+    wait_ready(page)
+    expect(picker.get_by_label("Sustainable", exact=True)).to_be_checked()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"category=consentful"))
+    expect(picker.get_by_label("Consentful", exact=True)).to_be_checked()
+    expect(page.locator("#browse-summary")).to_have_text(consentful_count)
 
     artifact = "bigscience/bloom"
     page.goto(f"{app.url}/?artifact={artifact}")

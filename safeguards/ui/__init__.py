@@ -66,7 +66,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
         with gr.Tabs() as tabs:
             ctx = UiContext(service, persona, tabs, artifact_id, browser_pref, location)
             with gr.Tab(I18N("tab.browse"), id="browse") as browse_tab:
-                _results, browse_inputs, browse_outputs, show_results = browse.build(ctx)
+                browse_ui = browse.build(ctx)
             with gr.Tab(I18N("tab.artifact"), id="artifact") as artifact_tab:
                 page = artifact.build(ctx)
             with gr.Tab(I18N("tab.activity"), id="activity") as activity_tab:
@@ -88,13 +88,17 @@ def build_app(service: Safeguards) -> gr.Blocks:
             open_moderation=moderation_ui.open_for_router,
             moderation_outputs=moderation_ui.router_outputs,
             tabs={
-                "browse": browse_tab,
                 "activity": activity_tab,
                 "research": research_tab,
                 "transparency": transparency_tab,
                 "moderate": moderation_tab,
             },
             artifact_tab=artifact_tab,
+            browse_controls=browse_ui.addressed,
+            browse_refresh=(browse_ui.show_for_address, browse_ui.inputs, browse_ui.outputs),
+        )
+        browse_tab.select(  # Browse's address is its filters and page, not just the tab
+            browse.browse_address, browse_ui.addressed, location, api_visibility="private"
         )
         # The page load, in order: the persona kept in this browser (demo mode), then the
         # view the address names, then each tab's lists for that persona.
@@ -109,7 +113,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
             start.then(
                 routes.route, routes.inputs, routes.outputs, js=router.READ_ADDRESS, **private
             )
-            .then(show_results, browse_inputs, browse_outputs, **private)
+            .then(browse_ui.show, browse_ui.inputs, browse_ui.outputs, **private)
             .then(load_activity, activity_inputs, activity_outputs, **private)
             .then(
                 moderation_ui.lists,

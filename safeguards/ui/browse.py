@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -12,10 +14,59 @@ from safeguards.search import RAIL_FAMILY, SearchPage, SearchQuery, Sort
 from safeguards.textrules import LIMITS
 from safeguards.ui.artifact_cards import VIEWS, category_bars, results_html
 from safeguards.ui.common import I18N, UiContext, current_user, escape_md, friendly_errors, lang
+from safeguards.ui.routes import Route, address, parse_route
+
+KINDS = ("model", "dataset", "space")
+MAX_PAGE = 100_000  # a page number from an address beyond this is junk
 
 
-def build(ctx: UiContext) -> tuple[gr.HTML, list[gr.components.Component], list, Any]:
-    """Lay out the tab; return the result cards and the full refresh's wiring."""
+@dataclass
+class BrowseTab:
+    """What the app shell and the router wire: the full refresh (`show` with `inputs` and
+    `outputs`), the controls an address sets (`addressed`, in `browse_values` order) and
+    `show_for_address`, which refreshes only when the address is a Browse view."""
+
+    results: gr.HTML
+    inputs: list[Any]
+    outputs: list[Any]
+    show: Callable[..., tuple]
+    addressed: list[Any]
+    show_for_address: Callable[..., Any]
+
+
+def browse_values(route: Route) -> tuple[str, list[str], str, str, int]:
+    """The Browse controls an address names (query, kinds, category, sort, page); what is
+    unknown or malformed falls back to the control's default."""
+    params = route.browse
+    kinds = [k for k in params.get("kind", "").split(",") if k in KINDS]
+    slug = params.get("category", "")
+    sort = params.get("sort", "")
+    page = params.get("page", "")
+    return (
+        params.get("q", "")[: LIMITS["query"]],
+        kinds,
+        slug if slug in CATEGORY_BY_SLUG else "",
+        sort if sort in Sort._value2member_map_ else Sort.TRENDING.value,
+        min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1,
+    )
+
+
+def browse_address(
+    text: str, kind_list: list[str], slug: str, sort_by: str, page_number: float
+) -> str:
+    """The address of a Browse view; defaults are left out, so the plain page is `""`."""
+    params = {
+        "category": slug or "",
+        "q": (text or "").strip()[: LIMITS["query"]],
+        "kind": ",".join(k for k in KINDS if k in (kind_list or ())),
+        "sort": sort_by if sort_by and sort_by != Sort.TRENDING.value else "",
+        "page": str(int(page_number)) if page_number and int(page_number) > 1 else "",
+    }
+    return address(Route("browse", browse={k: v for k, v in params.items() if v}))
+
+
+def build(ctx: UiContext) -> BrowseTab:
+    """Lay out the tab and wire its controls; return what the shell and router wire."""
     service = ctx.service
     licenses = sorted(set(service.catalog.frame["license"].head(100_000)))
     category = gr.Radio(
@@ -37,7 +88,7 @@ def build(ctx: UiContext) -> tuple[gr.HTML, list[gr.components.Component], list,
                 elem_id="search-box",
             )
             kinds = gr.CheckboxGroup(
-                choices=[(I18N(f"kind.{k}"), k) for k in ("model", "dataset", "space")],
+                choices=[(I18N(f"kind.{k}"), k) for k in KINDS],
                 label=I18N("browse.kinds"),
             )
             with gr.Row():
@@ -224,20 +275,60 @@ def build(ctx: UiContext) -> tuple[gr.HTML, list[gr.components.Component], list,
         # a click while a search is on its way runs after it (never dropped, never overtaken)
         "trigger_mode": "always_last",
     }
+    # `.input`, not `.change`: only a person's choice searches again; an address that
+    # sets the controls (Back, a link) is followed by one full refresh instead.
     filters = [
         query.submit,
-        kinds.change,
-        category.change,
+        kinds.input,
+        category.input,
         tag.submit,
-        license_.change,
-        sort.change,
+        license_.input,
+        sort.input,
     ]
-    gr.on(filters, filtered, filter_inputs, [results, summary, page, description], **quick)
-    previous.click(turner(-1), inputs, [results, summary, page], **quick)
-    following.click(turner(1), inputs, [results, summary, page], **quick)
-    gr.on([page.submit, view.change], turner(0), inputs, [results, summary, page], **quick)
+    addressed = [query, kinds, category, sort, page]
+    where = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
+    gr.on(filters, filtered, filter_inputs, [results, summary, page, description], **quick).then(
+        browse_address, addressed, ctx.location, **where
+    )
+    for trigger, delta in ((previous.click, -1), (following.click, 1), (page.submit, 0)):
+        trigger(turner(delta), inputs, [results, summary, page], **quick).then(
+            browse_address, addressed, ctx.location, **where
+        )
+    view.input(turner(0), inputs, [results, summary, page], **quick)
     ctx.on_persona_switch(show, inputs, outputs)
-    return results, inputs, outputs, show
+
+    def show_for_address(
+        search: str,
+        text: str,
+        kind_list: list[str],
+        slug: str,
+        tag_text: str,
+        license_id: str,
+        sort_by: str,
+        page_number: float,
+        view_name: str,
+        persona: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> Any:
+        """After Back/Forward or an in-app link: refresh Browse if that is the view."""
+        if parse_route(search).view != "browse":
+            return [gr.skip()] * len(outputs)
+        return show(
+            text,
+            kind_list,
+            slug,
+            tag_text,
+            license_id,
+            sort_by,
+            page_number,
+            view_name,
+            persona,
+            request,
+            profile,
+        )
+
+    return BrowseTab(results, inputs, outputs, show, addressed, show_for_address)
 
 
 def page_summary(result: SearchPage, language: str) -> str:

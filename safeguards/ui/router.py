@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from safeguards.ui.browse import browse_values
 from safeguards.ui.common import UiContext, current_user, lang
 from safeguards.ui.routes import TAB_VIEWS, Route, address, parse_route
 
@@ -49,6 +50,8 @@ def wire(
     moderation_outputs: list[Any],
     tabs: dict[str, gr.Tab],
     artifact_tab: gr.Tab,
+    browse_controls: list[Any],
+    browse_refresh: tuple[Callable[..., Any], list[Any], list[Any]],
 ) -> Router:
     """Wire `#route-go`, the address box and the tabs' addresses."""
     service = ctx.service
@@ -91,20 +94,35 @@ def wire(
                 search = ""
         elif wanted.view in TAB_VIEWS:
             updates[ctx.tabs] = gr.Tabs(selected=wanted.view)
-        else:
+        else:  # Browse, its controls as the address says (defaults for the plain page)
             updates[ctx.tabs] = gr.Tabs(selected="browse")
+            updates.update(zip(browse_controls, browse_values(wanted), strict=True))
         updates[location] = search if isinstance(search, str) else ""
         return updates
 
     route_outputs = _unique(
-        [ctx.tabs, ctx.artifact_id, location, *artifact_outputs, *moderation_outputs]
+        [
+            ctx.tabs,
+            ctx.artifact_id,
+            location,
+            *artifact_outputs,
+            *moderation_outputs,
+            *browse_controls,
+        ]
     )
     route_inputs = [location, *artifact_inputs[1:5]]  # persona, pref, revealed, filter
+    refresh, refresh_inputs, refresh_outputs = browse_refresh
     go.click(
         route,
         route_inputs,
         route_outputs,
         js=READ_ADDRESS,
+        api_visibility="private",
+        show_progress="hidden",
+    ).then(  # Back to a Browse view: its results, once its controls are set
+        refresh,
+        [location, *refresh_inputs],
+        refresh_outputs,
         api_visibility="private",
         show_progress="hidden",
     )
