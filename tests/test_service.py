@@ -795,7 +795,8 @@ def test_write_failure_is_reported_and_nothing_kept(
     [
         ({}, True, False),  # a laptop: personas
         ({"SAFEGUARDS_ACCOUNTS": "accounts.txt"}, False, False),
-        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x"}, True, True),  # a Space nobody moderates
+        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x"}, False, True),  # personas only when asked
+        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x", "SAFEGUARDS_DEMO": "1"}, True, True),
         ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x", "SAFEGUARDS_MODERATORS": "ana"}, False, True),
         ({"SAFEGUARDS_DEMO": "0"}, False, False),
         ({"SAFEGUARDS_ACCOUNTS": "accounts.txt", "SAFEGUARDS_DEMO": "1"}, True, False),

@@ -54,6 +54,8 @@ def build_app(service: Safeguards) -> gr.Blocks:
             if settings.oauth and not settings.demo:
                 gr.LoginButton(elem_id="login", scale=0)
         gr.Markdown(I18N("app.tagline"), elem_id="app-tagline")
+        if settings.moderators_defaulted and not settings.demo:
+            gr.Markdown(I18N("app.moderators_notice"), elem_id="moderators-notice")
         persona = _identity_row(settings.demo, settings.oauth)
         loading = gr.Markdown(I18N("app.history_loading"), elem_id="history-loading", visible=False)
         history_timer = gr.Timer(2.0, active=False)
