@@ -29,6 +29,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Demo mode (SAFEGUARDS_DEMO=1): anyone can try every role with the personas, moderation included. Nothing here signs you in for real.",
         "演示模式（SAFEGUARDS_DEMO=1）：任何人都可以通过角色切换体验所有权限，包括审核。这里不会真正登录。",
     ),
+    "err.no_uploads": (
+        "This app takes no file uploads.",
+        "此应用不接受文件上传。",
+    ),
     "app.moderators_notice": (
         "For now only this Space's owner can moderate. To add moderators, the owner sets the variable SAFEGUARDS_MODERATORS (comma-separated Hugging Face usernames) in the Space's Settings, under Variables and secrets, and restarts the Space.",
         "目前只有此 Space 的所有者可以审核。如需添加版主，请所有者在 Space 的 Settings（设置）中的 Variables and secrets（变量和密钥）里设置变量 SAFEGUARDS_MODERATORS（以逗号分隔的 Hugging Face 用户名），然后重启 Space。",

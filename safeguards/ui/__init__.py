@@ -48,7 +48,9 @@ KEEP_PERSONA = f"(p) => {{ localStorage.setItem({PERSONA_KEY!r}, p); }}"
 def build_app(service: Safeguards) -> gr.Blocks:
     serving.install_lazy_sessions()
     settings = service.settings
-    with gr.Blocks(title="Openness Safeguards", fill_width=True) as demo:
+    with gr.Blocks(
+        title="Openness Safeguards", fill_width=True, delete_cache=serving.CACHE_CLEANUP
+    ) as demo:
         with gr.Row(elem_id="app-header", equal_height=True):
             gr.Markdown(I18N("app.title"), elem_id="app-title")
             if settings.oauth and not settings.demo:
@@ -181,6 +183,7 @@ def launch_options(service: Safeguards) -> dict[str, Any]:
         "run_history": False,  # report and moderation data stay out of localStorage
         "show_error": False,  # only our own gr.Error sentences reach callers
         "footer_links": ["api", "gradio"],
+        **serving.upload_guard(),
     }
     if settings.accounts_file is not None and not settings.oauth:
         accounts = read_accounts(settings.accounts_file)

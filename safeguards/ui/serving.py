@@ -30,13 +30,59 @@ from typing import Any
 
 import gradio as gr
 from gradio import state_holder
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from safeguards.i18n import language_of, tr
 
 log = logging.getLogger(__name__)
 
 ANALYTICS_EVERY = 500  # events between two recomputations of the queue's analytics
 DEFAULT_CONCURRENCY = 16  # events of one function run at once (the API sets its own)
 
+MAX_UPLOAD = "1kb"  # Gradio's own cap, behind the refusal below: the page has no file input
+CACHE_CLEANUP = (3600, 3600)  # every hour, remove this app's cached files older than an hour
+UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
+
 _ORIGINAL_INIT = state_holder.SessionState.__init__
+
+
+class RefuseUploads:
+    """ASGI middleware: the page has no file input, so `POST /gradio_api/upload` would only
+    let an anonymous caller fill the disk (Gradio stores whatever it is sent and answers
+    with the server's temp path). Refused before a byte of the body is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.rstrip("/").endswith(UPLOAD_PATHS):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        language = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
+        body = tr("err.no_uploads", language).encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def upload_guard() -> dict[str, Any]:
+    """`launch()` arguments that refuse uploads and cap whatever would get past."""
+    return {
+        "max_file_size": MAX_UPLOAD,
+        "app_kwargs": {"middleware": [Middleware(RefuseUploads)]},
+    }
 
 
 class LazyBlockConfigs(dict):
