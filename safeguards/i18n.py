@@ -33,6 +33,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "This app takes no file uploads.",
         "此应用不接受文件上传。",
     ),
+    "err.signin_wait": (
+        "Too many failed sign-ins for this account or from this address. Please wait {n} seconds and try again.",
+        "此账号或此地址的登录失败次数过多。请等待 {n} 秒后再试。",
+    ),
+    "err.signin_wait.one": (
+        "Too many failed sign-ins for this account or from this address. Please wait 1 second and try again.",
+        "此账号或此地址的登录失败次数过多。请等待 1 秒后再试。",
+    ),
+    "err.signin_too_large": ("This sign-in form is too large.", "此登录表单过大。"),
     "app.moderators_notice": (
         "For now only this Space's owner can moderate. To add moderators, the owner sets the variable SAFEGUARDS_MODERATORS (comma-separated Hugging Face usernames) in the Space's Settings, under Variables and secrets, and restarts the Space.",
         "目前只有此 Space 的所有者可以审核。如需添加版主，请所有者在 Space 的 Settings（设置）中的 Variables and secrets（变量和密钥）里设置变量 SAFEGUARDS_MODERATORS（以逗号分隔的 Hugging Face 用户名），然后重启 Space。",

@@ -5,12 +5,22 @@ Each test runs the real app (`python app.py`) on its own free port and temp fold
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from apprunner import RunningApp, start_app
+from apprunner import ACCOUNTS, MODERATORS, RunningApp, start_app
+
+from safeguards.signin import (
+    FIRST_WAIT,
+    FORGET_AFTER,
+    FREE_FAILURES,
+    LONGEST_WAIT,
+    SignInThrottle,
+    password_check,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +57,76 @@ def test_an_anonymous_upload_is_refused_and_nothing_is_stored(open_app: RunningA
         assert visitor.get("/gradio_api/info").status_code == 200  # the app still answers
     stored = [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
     assert not [p for p in stored if p.name in ("a.bin", "b.txt")]
+
+
+# -- password guessing -------------------------------------------------------------------------
+
+
+def test_the_throttle_backs_off_and_forgets() -> None:
+    now = [1000.0]
+    throttle = SignInThrottle(clock=lambda: now[0])
+    who = {"username": "alice", "address": "10.0.0.1"}
+    for _ in range(FREE_FAILURES):
+        assert throttle.wait(**who) == 0
+        throttle.failed(**who)
+    assert throttle.wait(**who) == FIRST_WAIT
+    # Another address guessing the same account waits too, and so does another account
+    # guessed from the same address.
+    assert throttle.wait(username="alice", address="10.0.0.2") == FIRST_WAIT
+    assert throttle.wait(username="bob", address="10.0.0.1") == FIRST_WAIT
+    assert throttle.wait(username="bob", address="10.0.0.2") == 0
+    for _ in range(20):
+        throttle.failed(**who)
+    assert throttle.wait(**who) == LONGEST_WAIT  # a minute at most
+    now[0] += LONGEST_WAIT
+    assert throttle.wait(**who) == 0
+    throttle.succeeded(**who)
+    assert throttle.wait(username="alice", address="10.0.0.2") == 0
+    now[0] += FORGET_AFTER + 1
+    assert throttle.wait(username="bob", address="10.0.0.1") == 0
+
+
+def test_passwords_are_checked_for_the_account_only() -> None:
+    check = password_check({"alice": "s3cret", "bob": "other"})
+    assert check("alice", "s3cret")
+    assert not check("alice", "other") and not check("alice", "s3cret ")
+    assert not check("carol", "s3cret") and not check("carol", "")
+
+
+@pytest.fixture(scope="module")
+def accounts_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(
+        tmp_path_factory.mktemp("accounts"), accounts=ACCOUNTS, moderators=MODERATORS
+    )
+    yield running
+    running.stop()
+
+
+def test_the_sixth_wrong_password_is_refused_then_the_user_gets_in(
+    accounts_app: RunningApp,
+) -> None:
+    with httpx.Client(base_url=accounts_app.url, timeout=30) as guesser:
+
+        def login(username: str, password: str, language: str = "en") -> httpx.Response:
+            form = {"username": username, "password": password}
+            return guesser.post("/login", data=form, headers={"Accept-Language": language})
+
+        wrong = [login("alice", f"guess-{n}").status_code for n in range(FREE_FAILURES)]
+        assert all(400 <= code < 500 and code != 429 for code in wrong), wrong
+        started = time.monotonic()
+        sixth = login("alice", "guess-6")
+        assert sixth.status_code == 429
+        assert sixth.text.startswith("Too many failed sign-ins for this account")
+        assert int(sixth.headers["retry-after"]) >= 1
+        # During the back-off even the right password waits (or guessing would go on).
+        assert login("alice", ACCOUNTS["alice"]).status_code == 429
+        # Another account from the same address is held back too, in the reader's language.
+        chinese = login("bob", "guess", "zh-CN")
+        assert chinese.status_code == 429 and "登录失败次数过多" in chinese.text
+        time.sleep(max(0.0, FIRST_WAIT + 0.2 - (time.monotonic() - started)))
+        # As the login page sends it (multipart), the right password now works.
+        form = {"username": (None, "alice"), "password": (None, ACCOUNTS["alice"])}
+        assert guesser.post("/login", files=form).json() == {"success": True}
+    log = accounts_app.log()
+    assert "sign-in failed for 'alice'" in log
+    assert "guess-" not in log  # never the password

@@ -12,6 +12,7 @@ import gradio as gr
 from safeguards.config import DEMO_PERSONAS, read_accounts
 from safeguards.i18n import LANGUAGES, tr
 from safeguards.service import Safeguards
+from safeguards.signin import SignInThrottle, password_check
 from safeguards.ui import (
     activity,
     api,
@@ -187,6 +188,7 @@ def launch_options(service: Safeguards) -> dict[str, Any]:
     }
     if settings.accounts_file is not None and not settings.oauth:
         accounts = read_accounts(settings.accounts_file)
-        options["auth"] = lambda username, password: accounts.get(username) == password
+        options["auth"] = password_check(accounts)
         options["auth_message"] = "Openness Safeguards: sign in with your account."
+        options.update(serving.upload_guard(throttle=SignInThrottle()))
     return options

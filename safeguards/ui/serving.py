@@ -31,9 +31,11 @@ from typing import Any
 import gradio as gr
 from gradio import state_holder
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from safeguards.i18n import language_of, tr
+from safeguards.i18n import language_of, tr, trn
+from safeguards.signin import SignInThrottle
 
 log = logging.getLogger(__name__)
 
@@ -62,27 +64,116 @@ class RefuseUploads:
             return
         headers = dict(scope.get("headers") or [])
         language = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
-        body = tr("err.no_uploads", language).encode("utf-8")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, 403, tr("err.no_uploads", language))
 
 
-def upload_guard() -> dict[str, Any]:
-    """`launch()` arguments that refuse uploads and cap whatever would get past."""
-    return {
-        "max_file_size": MAX_UPLOAD,
-        "app_kwargs": {"middleware": [Middleware(RefuseUploads)]},
-    }
+MAX_LOGIN_BODY = 16_384  # a username and a password, with room to spare
+
+
+class ThrottleSignIn:
+    """ASGI middleware in front of Gradio's `POST /login`: after repeated failures for a
+    username or from an address, refuse (429, a sentence saying how long to wait) before
+    the password is even checked; count the outcome Gradio gives otherwise."""
+
+    def __init__(self, app: ASGIApp, throttle: SignInThrottle) -> None:
+        self.app = app
+        self.throttle = throttle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and scope.get("path", "").rstrip("/").endswith("/login")
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        language = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
+        body = await _read_body(receive, MAX_LOGIN_BODY)
+        if body is None:
+            await _answer(send, 413, tr("err.signin_too_large", language))
+            return
+        username = await _form_username(scope, body)
+        address = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.throttle.wait(username=username, address=address)
+        if wait > 0:
+            seconds = max(1, round(wait + 0.5))
+            sentence = trn("err.signin_wait", seconds, language)
+            await _answer(send, 429, sentence, retry_after=seconds)
+            return
+        status: list[int] = []
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            await send(message)
+
+        await self.app(scope, _replay(body), watch)
+        if status and status[0] == 200:
+            self.throttle.succeeded(username=username, address=address)
+        elif status and 400 <= status[0] < 500:
+            self.throttle.failed(username=username, address=address)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None when it is longer than `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _form_username(scope: Scope, body: bytes) -> str:
+    """The form's username as Gradio reads it (urlencoded or multipart), or ""."""
+    try:
+        form = await Request(scope, _replay(body)).form()
+        return str(form.get("username") or "").strip()[:200]
+    except Exception:  # a malformed form: Gradio refuses it; count it for the address
+        return ""
+
+
+async def _answer(send: Send, status: int, sentence: str, *, retry_after: int = 0) -> None:
+    body = sentence.encode("utf-8")
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if retry_after:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def upload_guard(*, throttle: SignInThrottle | None = None) -> dict[str, Any]:
+    """`launch()` arguments that refuse uploads and cap whatever would get past, and
+    (accounts mode) throttle sign-in attempts."""
+    middleware = [Middleware(RefuseUploads)]
+    if throttle is not None:
+        middleware.append(Middleware(ThrottleSignIn, throttle=throttle))
+    return {"max_file_size": MAX_UPLOAD, "app_kwargs": {"middleware": middleware}}
 
 
 class LazyBlockConfigs(dict):
