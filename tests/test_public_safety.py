@@ -5,14 +5,17 @@ Each test runs the real app (`python app.py`) on its own free port and temp fold
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from apprunner import ACCOUNTS, MODERATORS, RunningApp, start_app
+from apprunner import ACCOUNTS, MODERATORS, REPO, RunningApp, free_port, start_app
 
+from safeguards.bootstrap import hold_state_folder
 from safeguards.signin import (
     FIRST_WAIT,
     FORGET_AFTER,
@@ -130,3 +133,46 @@ def test_the_sixth_wrong_password_is_refused_then_the_user_gets_in(
     log = accounts_app.log()
     assert "sign-in failed for 'alice'" in log
     assert "guess-" not in log  # never the password
+
+
+# -- one process per state folder ----------------------------------------------------------
+
+
+def test_a_second_process_on_the_same_folder_refuses_to_start(
+    open_app: RunningApp, tmp_path: Path
+) -> None:
+    env = {**open_app.env, "GRADIO_SERVER_PORT": str(free_port())}
+    second = subprocess.run(
+        [sys.executable, str(REPO / "app.py")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert second.returncode != 0
+    folder = open_app.state_dir.resolve()
+    assert f"Another process is already serving the state folder {folder}:" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert open_app.process.poll() is None  # the first one serves on
+    assert httpx.get(f"{open_app.url}/gradio_api/info", timeout=10).status_code == 200
+
+
+def test_the_lock_is_per_process_and_reentrant(tmp_path: Path) -> None:
+    hold_state_folder(tmp_path / "state")
+    hold_state_folder(tmp_path / "state")  # the same process again: fine
+    probe = (
+        "import sys; from pathlib import Path; from safeguards.bootstrap import *\n"
+        "try:\n    hold_state_folder(Path(sys.argv[1]))\n"
+        "except StateFolderBusy as exc:\n    sys.exit(str(exc))\n"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "state")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert other.returncode == 1 and "already serving" in other.stderr
