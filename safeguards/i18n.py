@@ -29,6 +29,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Demo mode (SAFEGUARDS_DEMO=1): anyone can try every role with the personas, moderation included. Nothing here signs you in for real.",
         "演示模式（SAFEGUARDS_DEMO=1）：任何人都可以通过角色切换体验所有权限，包括审核。这里不会真正登录。",
     ),
+    "err.no_deep_links": (
+        "This app has no saved-state links: share the address shown in the browser instead.",
+        "此应用没有保存状态的链接：请改为分享浏览器地址栏中的地址。",
+    ),
     "err.artifact_disabled": (
         "{id} has been disabled by a moderator: only its owner and the moderators can write on it now. Its owner can answer or appeal the decision.",
         "{id} 已被版主禁用：现在只有其所有者和版主可以在上面发言。所有者可以回复或对该决定提出申诉。",

@@ -176,3 +176,25 @@ def test_the_lock_is_per_process_and_reentrant(tmp_path: Path) -> None:
         check=False,
     )
     assert other.returncode == 1 and "already serving" in other.stderr
+
+
+# -- memory per session ----------------------------------------------------------------------
+
+
+def test_sessions_keep_little_memory(open_app: RunningApp) -> None:
+    """bench/bench_sessions.py at a small size; the target is 25 KiB per session, the
+    margin is for a short run on a busy machine (Gradio's own sessions: ~100 KiB)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import bench_sessions
+
+    result = bench_sessions.run(open_app, sessions=150, warmup=30)
+    print(result)
+    assert result["kib_per_session"] < 50, result
+
+
+def test_the_deep_link_endpoint_writes_nothing(open_app: RunningApp) -> None:
+    answer = httpx.get(
+        f"{open_app.url}/gradio_api/deep_link", params={"session_hash": "x"}, timeout=10
+    )
+    assert answer.status_code == 403 and "share the address" in answer.text
+    assert not list(Path(open_app.env["GRADIO_TEMP_DIR"]).rglob("state.json"))
