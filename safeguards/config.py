@@ -37,6 +37,7 @@ class Settings:
     server_port: int = 7860
     reports_per_hour: int = 10
     comments_per_hour: int = 60
+    header_timeout: float = 30.0  # seconds a connection may take to send its request headers
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +75,7 @@ class Settings:
             server_port=_int(env, "GRADIO_SERVER_PORT", 7860),
             reports_per_hour=_int(env, "SAFEGUARDS_REPORTS_PER_HOUR", 10),
             comments_per_hour=_int(env, "SAFEGUARDS_COMMENTS_PER_HOUR", 60),
+            header_timeout=float(_int(env, "SAFEGUARDS_HEADER_TIMEOUT", 30)),
         )
 
 

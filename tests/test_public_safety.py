@@ -5,6 +5,7 @@ Each test runs the real app (`python app.py`) on its own free port and temp fold
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -198,3 +199,40 @@ def test_the_deep_link_endpoint_writes_nothing(open_app: RunningApp) -> None:
     )
     assert answer.status_code == 403 and "share the address" in answer.text
     assert not list(Path(open_app.env["GRADIO_TEMP_DIR"]).rglob("state.json"))
+
+
+# -- slow clients --------------------------------------------------------------------------
+
+
+def test_300_idle_sockets_under_a_256_file_limit_leave_the_page_answering(
+    tmp_path: Path,
+) -> None:
+    app = start_app(tmp_path, demo=True, fd_limit=256, extra_env={"SAFEGUARDS_HEADER_TIMEOUT": "3"})
+    host, port = "127.0.0.1", int(app.env["GRADIO_SERVER_PORT"])
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(300):  # half a request each, never finished
+            sock = socket.create_connection((host, port), timeout=5)
+            sock.sendall(b"GET /gradio_api/info HTTP/1.1\r\nHost: x\r\n")
+            idle.append(sock)
+        started = time.monotonic()
+        page = httpx.get(f"{app.url}/", timeout=20)
+        info = httpx.get(f"{app.url}/gradio_api/info", timeout=20)
+        answered = time.monotonic() - started
+        assert page.status_code == 200 and info.status_code == 200
+        assert answered < 10, f"{answered:.1f} s"
+        time.sleep(4)  # past the header deadline: the server has let every one go
+        dropped = 0
+        for sock in idle:
+            sock.settimeout(2)
+            try:
+                dropped += sock.recv(1024) == b""
+            except (TimeoutError, ConnectionResetError):
+                dropped += 0 if isinstance(sys.exc_info()[1], TimeoutError) else 1
+        assert dropped == len(idle)
+        assert httpx.get(f"{app.url}/gradio_api/info", timeout=20).status_code == 200
+    finally:
+        for sock in idle:
+            sock.close()
+        app.stop()
+    print(f"page answered in {answered:.2f} s with 300 idle sockets open")
