@@ -3,6 +3,7 @@ fold it, then keep the folder in sync while serving and push what is left on SIG
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -40,6 +41,18 @@ def hold_state_folder(state_dir: Path) -> None:
             " this one its own SAFEGUARDS_STATE_DIR."
         ) from None
     _HELD[folder] = descriptor
+
+
+def _close_held_in_child() -> None:
+    """A forked child (the checkpoint writer) must not keep the lock alive after this
+    process dies: closing its copies leaves the parent's lock as it is."""
+    for descriptor in _HELD.values():
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
 
 
 def open_service(settings: Settings, *, defer_history: bool = False) -> Safeguards:

@@ -236,3 +236,18 @@ def test_300_idle_sockets_under_a_256_file_limit_leave_the_page_answering(
             sock.close()
         app.stop()
     print(f"page answered in {answered:.2f} s with 300 idle sockets open")
+
+
+def test_a_forked_child_does_not_keep_the_folder_locked(tmp_path: Path) -> None:
+    """The checkpoint writer is a fork: when the app dies, its lock must go with it."""
+    probe = (
+        "import os, sys, time; from pathlib import Path\n"
+        "from safeguards.bootstrap import hold_state_folder\n"
+        "hold_state_folder(Path(sys.argv[1]))\n"
+        "if os.fork() == 0:\n    time.sleep(30); os._exit(0)\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "state")], cwd=REPO, check=True, timeout=60
+    )
+    hold_state_folder(tmp_path / "state")  # the child still runs; the folder is free
