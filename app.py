@@ -10,6 +10,7 @@ from safeguards.catalog import CatalogError
 from safeguards.config import ConfigError, Settings
 from safeguards.eventlog import LogError
 from safeguards.ui import build_app, launch_options
+from safeguards.ui.connections import connection_limit, install_connection_guard
 from safeguards.ui.serving import configure_queue
 
 
@@ -26,6 +27,9 @@ def main() -> None:
         sys.exit(f"Openness Safeguards cannot start:\n{exc}")
     demo = build_app(service)
     configure_queue(demo)
+    install_connection_guard(
+        header_timeout=settings.header_timeout, max_connections=connection_limit()
+    )
     demo.launch(**options, prevent_thread_lock=True)
     # Only now: decoding beside Gradio's start would slow it down (one GIL, two cores).
     service.start_history()

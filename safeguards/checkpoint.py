@@ -10,7 +10,8 @@ rename, fsync of the folder.
 It is never trusted blindly. `load()` uses the newest checkpoint only if
 
 * it was written by the same fold code (a hash of state.py, records.py and eventlog.py),
-  and its payload hashes to the SHA-256 its header records;
+  its header (file marks, last key, counts) and event-id hashes hash to the SHA-256 the
+  header records for them, and its payload hashes to the SHA-256 its header records;
 * every file it names still starts with exactly the bytes it folded (same SHA-256; a file
   that shrank, changed or disappeared fails);
 * every event after those bytes (new lines, new files) sorts after the checkpoint's last
@@ -71,7 +72,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_GLOB = "checkpoint-*.pickle"
 MAGIC = b"openness-safeguards fold checkpoint\n"
-FORMAT = 2  # 2: the payload is an overlay part and a history part
+FORMAT = 3  # 2: the payload is an overlay part and a history part; 3: a header checksum
 MIN_NEW_EVENTS = 20_000  # a checkpoint is written once this many events are not in one
 CHECK_EVERY_SECONDS = 300.0
 FREEZE_MIN_EVENTS = 100_000
@@ -233,6 +234,15 @@ class _Header:
     data: dict[str, Any]
     ids_offset: int
     payload_offset: int
+
+
+def _header_digest(meta: dict[str, Any], ids: bytes) -> str:
+    """SHA-256 of the header (all but this field, canonical JSON) and the id hashes: a
+    damaged last key or id would otherwise let an older event be folded on top."""
+    fields = {k: v for k, v in meta.items() if k != "header_sha256"}
+    digest = hashlib.sha256(json.dumps(fields, separators=(",", ":"), sort_keys=True).encode())
+    digest.update(ids)
+    return digest.hexdigest()
 
 
 def _read_header(path: Path) -> _Header:
@@ -475,7 +485,11 @@ def _begin(
         }
         try:
             handle.seek(header.ids_offset)
-            ids = np.frombuffer(handle.read(8 * int(meta["ids"])), dtype=np.uint64).copy()
+            ids_raw = handle.read(8 * int(meta["ids"]))
+            if meta.get("header_sha256") != _header_digest(meta, ids_raw):
+                raise StaleCheckpoint("its header does not match its checksum")
+            ids = np.frombuffer(ids_raw, dtype=np.uint64).copy()
+            del ids_raw
             with gc_paused():
                 if columns:
                     # Small: checked before it is even unpickled.
@@ -684,6 +698,7 @@ def write(state_dir: Path, writer: str, state: State, position: Position) -> Pat
         "state_bytes": len(payload),
         **parts,
     }
+    header["header_sha256"] = _header_digest(header, ids.tobytes())
     raw = json.dumps(header, separators=(",", ":")).encode()
     final = state_dir / f"checkpoint-{writer}.pickle"
     tmp = state_dir / f".checkpoint-{writer}-{os.getpid()}.tmp"

@@ -30,11 +30,14 @@ class Settings:
     accounts_file: Path | None = None
     oauth: bool = False
     demo: bool = True
+    space: bool = False  # running on a Hugging Face Space (SPACE_ID or SPACE_AUTHOR_NAME)
+    moderators_defaulted: bool = False  # the Space's owner, for want of SAFEGUARDS_MODERATORS
     hub_dataset: str | None = None
     server_name: str = "127.0.0.1"
     server_port: int = 7860
     reports_per_hour: int = 10
     comments_per_hour: int = 60
+    header_timeout: float = 30.0  # seconds a connection may take to send its request headers
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -43,13 +46,19 @@ class Settings:
         accounts = env.get("SAFEGUARDS_ACCOUNTS") or None
         # A Space with `hf_oauth: true` gets OAUTH_CLIENT_ID injected.
         oauth = bool(env.get("OAUTH_CLIENT_ID")) and bool(env.get("SPACE_ID"))
+        space = bool(env.get("SPACE_ID") or env.get("SPACE_AUTHOR_NAME"))
         moderators = {m.strip() for m in env.get("SAFEGUARDS_MODERATORS", "").split(",")}
         moderators.discard("")
+        # A forgotten variable fails closed: on a Space the owner moderates, nobody else.
+        owner = (env.get("SPACE_AUTHOR_NAME") or "").strip()
+        defaulted = space and not moderators and bool(owner)
+        if defaulted:
+            moderators.add(owner)
         demo_flag = env.get("SAFEGUARDS_DEMO", "").strip()
         if demo_flag in ("0", "1"):
             demo = demo_flag == "1"
-        else:  # a laptop with no sign-in, or a fresh Space nobody can moderate yet
-            demo = (not accounts and not oauth) or (oauth and not moderators)
+        else:  # only a laptop with no sign-in; a Space shows personas only when asked to
+            demo = not space and not accounts and not oauth
         if demo:
             moderators.add(DEMO_PERSONAS["moderator"] or "")
         return cls(
@@ -59,11 +68,14 @@ class Settings:
             accounts_file=Path(accounts) if accounts else None,
             oauth=oauth,
             demo=demo,
+            space=space,
+            moderators_defaulted=defaulted,
             hub_dataset=env.get("SAFEGUARDS_HUB_DATASET") or None,
             server_name=env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
             server_port=_int(env, "GRADIO_SERVER_PORT", 7860),
             reports_per_hour=_int(env, "SAFEGUARDS_REPORTS_PER_HOUR", 10),
             comments_per_hour=_int(env, "SAFEGUARDS_COMMENTS_PER_HOUR", 60),
+            header_timeout=float(_int(env, "SAFEGUARDS_HEADER_TIMEOUT", 30)),
         )
 
 

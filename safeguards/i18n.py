@@ -26,8 +26,33 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "演示模式：选择一个角色来体验各项权限（此浏览器会记住你的选择）。这里不会真正登录。",
     ),
     "demo.banner_space": (
-        "Demo mode: no moderators are configured (set SAFEGUARDS_MODERATORS), so anyone can try every role with the personas.",
-        "演示模式：尚未配置版主（请设置 SAFEGUARDS_MODERATORS），因此任何人都可以通过角色切换体验所有权限。",
+        "Demo mode (SAFEGUARDS_DEMO=1): anyone can try every role with the personas, moderation included. Nothing here signs you in for real.",
+        "演示模式（SAFEGUARDS_DEMO=1）：任何人都可以通过角色切换体验所有权限，包括审核。这里不会真正登录。",
+    ),
+    "err.no_deep_links": (
+        "This app has no saved-state links: share the address shown in the browser instead.",
+        "此应用没有保存状态的链接：请改为分享浏览器地址栏中的地址。",
+    ),
+    "err.artifact_disabled": (
+        "{id} has been disabled by a moderator: only its owner and the moderators can write on it now. Its owner can answer or appeal the decision.",
+        "{id} 已被版主禁用：现在只有其所有者和版主可以在上面发言。所有者可以回复或对该决定提出申诉。",
+    ),
+    "err.no_uploads": (
+        "This app takes no file uploads.",
+        "此应用不接受文件上传。",
+    ),
+    "err.signin_wait": (
+        "Too many failed sign-ins for this account or from this address. Please wait {n} seconds and try again.",
+        "此账号或此地址的登录失败次数过多。请等待 {n} 秒后再试。",
+    ),
+    "err.signin_wait.one": (
+        "Too many failed sign-ins for this account or from this address. Please wait 1 second and try again.",
+        "此账号或此地址的登录失败次数过多。请等待 1 秒后再试。",
+    ),
+    "err.signin_too_large": ("This sign-in form is too large.", "此登录表单过大。"),
+    "app.moderators_notice": (
+        "For now only this Space's owner can moderate. To add moderators, the owner sets the variable SAFEGUARDS_MODERATORS (comma-separated Hugging Face usernames) in the Space's Settings, under Variables and secrets, and restarts the Space.",
+        "目前只有此 Space 的所有者可以审核。如需添加版主，请所有者在 Space 的 Settings（设置）中的 Variables and secrets（变量和密钥）里设置变量 SAFEGUARDS_MODERATORS（以逗号分隔的 Hugging Face 用户名），然后重启 Space。",
     ),
     "demo.persona": ("Acting as", "当前身份"),
     "persona.visitor": ("Visitor (not signed in)", "访客（未登录）"),

@@ -522,6 +522,7 @@ class Safeguards:
         text = clean_text(context, "context")
         with self._lock:
             artifact = self.artifact(user, artifact_id)
+            self._check_not_disabled(user, artifact)
             target = None
             if discussion_id not in (None, ""):
                 target = self.discussion(user, discussion_id)
@@ -561,6 +562,7 @@ class Safeguards:
         body = clean_text(text, "comment")
         with self._lock:
             artifact = self.artifact(user, artifact_id)
+            self._check_not_disabled(user, artifact)
             self._check_rate(
                 user, self.state.comment_times, self.settings.comments_per_hour, "comments"
             )
@@ -584,6 +586,8 @@ class Safeguards:
         with self._lock:
             discussion = self.discussion(user, discussion_id)
             artifact = self.catalog.get(discussion.artifact_id)
+            if artifact is not None:
+                self._check_not_disabled(user, artifact)
             if discussion.status is not DiscussionStatus.OPEN and not user.is_moderator:
                 raise Conflict(
                     "err.no_new_comments", status=Term(f"status.{discussion.status.value}")
@@ -637,6 +641,7 @@ class Safeguards:
         message = clean_text(note, "comment", required=False)
         with self._lock:
             artifact = self.artifact(user, artifact_id)
+            self._check_not_disabled(user, artifact)
             current = effective_tags(artifact.tags, self.state.merged_tags.get(artifact.id, []))
             new = [t for t in wanted if t not in current]
             if not new:
@@ -688,6 +693,7 @@ class Safeguards:
         text = clean_text(reason, "reason")
         with self._lock:
             view = self.view(user, artifact_id)
+            self._check_not_disabled(user, view.artifact)
             if not view.gated:
                 raise Conflict("err.not_gated")
             if not view.content_locked:
@@ -949,6 +955,15 @@ class Safeguards:
             log.error("write failed, folding the state again from disk: %s", exc)
             self.refold()
             raise SafeguardsError("err.save_failed") from exc
+
+    def _check_not_disabled(self, user: User, artifact: Artifact) -> None:
+        """A disabled artifact takes new writing only from its owner (to answer or appeal)
+        and moderators: reports, discussions and comments from others would pile up on
+        something nobody else can act on."""
+        if self.state.safeguard(artifact.id).disabled and not (
+            user.is_moderator or user.owns(artifact)
+        ):
+            raise Conflict("err.artifact_disabled", id=artifact.id)
 
     def _check_rate(
         self, user: User, times: dict[str, list[datetime]], limit: int, what: str

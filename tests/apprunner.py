@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,13 @@ ACCOUNTS = {
     "mod-ana": "mod-pass",  # moderator
 }
 MODERATORS = "mod-ana"
+
+
+def _limit_files(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
 
 
 def free_port() -> int:
@@ -61,9 +70,11 @@ def start_app(
     state_dir: Path | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 120,
+    fd_limit: int | None = None,
 ) -> RunningApp:
     """Run app.py on a free port and wait until it answers; accounts=None means no
-    accounts file (demo mode unless demo=False)."""
+    accounts file (demo mode unless demo=False); fd_limit: the process's open-file limit
+    (a container's, say)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEGUARDS_", "GRADIO_"))}
@@ -93,6 +104,7 @@ def start_app(
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            preexec_fn=None if fd_limit is None else _limit_files(fd_limit),
         )
     app = RunningApp(
         f"http://127.0.0.1:{port}", Path(env["SAFEGUARDS_STATE_DIR"]), process, log_path, env

@@ -3,6 +3,7 @@ person sees when the catalog or the log is bad."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,10 @@ import gradio as gr
 import pytest
 from apprunner import REPO
 
+from safeguards import research
 from safeguards.config import ConfigError, Settings, read_accounts
+from safeguards.errors import PermissionDenied
+from safeguards.i18n import LANGUAGES, tr
 from safeguards.service import Safeguards
 from safeguards.ui.common import current_user
 
@@ -103,3 +107,52 @@ def test_bad_catalog_and_corrupt_log_stop_start_up_with_file_and_line(tmp_path: 
     assert result.returncode != 0
     assert f"{log}:2: corrupt event log line" in result.stderr
     assert log.read_bytes() == before  # nothing rewritten or deleted
+
+
+SPACE_WITHOUT_MODERATORS = {
+    "SPACE_ID": "ana/safeguards",
+    "SPACE_AUTHOR_NAME": "ana",
+    "OAUTH_CLIENT_ID": "client",
+}
+
+
+def test_a_space_without_moderators_fails_closed(tmp_path: Path) -> None:
+    env = {**SPACE_WITHOUT_MODERATORS, "SAFEGUARDS_STATE_DIR": str(tmp_path / "state")}
+    settings = Settings.from_env(env)
+    assert not settings.demo and settings.oauth and settings.moderators_defaulted
+    assert settings.moderators == frozenset({"ana"})
+    service = Safeguards.open(settings)
+    # The persona a client names means nothing; an anonymous caller is a visitor.
+    anonymous = current_user(service, "moderator", None, None)
+    assert anonymous.username is None and not anonymous.is_moderator
+    with pytest.raises(PermissionDenied):
+        service.moderate(anonymous, "bigscience/bloom", "make_private", "probe")
+    with pytest.raises(PermissionDenied):
+        research.export_zip(service, anonymous, tmp_path / "export")
+    member = current_user(service, None, None, profile("bob"))
+    with pytest.raises(PermissionDenied):
+        research.export_zip(service, member, tmp_path / "export")
+    assert service.artifact(anonymous, "bigscience/bloom").id == "bigscience/bloom"
+    owner = current_user(service, None, None, profile("ana"))
+    assert owner.is_moderator
+    service.moderate(owner, "bigscience/bloom", "downgrade", "the owner moderates")
+    # Personas on a Space only when asked for; then the owner is not told to add anyone.
+    asked = Settings.from_env({**env, "SAFEGUARDS_DEMO": "1"})
+    assert asked.demo
+    named = Settings.from_env({**env, "SAFEGUARDS_MODERATORS": "mod-1, mod-2"})
+    assert named.moderators == frozenset({"mod-1", "mod-2"}) and not named.moderators_defaulted
+
+
+def test_the_page_tells_a_space_owner_how_to_add_moderators(tmp_path: Path) -> None:
+    from safeguards.ui import build_app
+
+    # Without OAUTH_CLIENT_ID: Gradio's sign-in button needs a real Space (or an HF login).
+    env = {**SPACE_WITHOUT_MODERATORS, "SAFEGUARDS_STATE_DIR": str(tmp_path / "state")}
+    del env["OAUTH_CLIENT_ID"]
+    config = json.dumps(build_app(Safeguards.open(Settings.from_env(env))).config, default=str)
+    assert "moderators-notice" in config and 'elem_id": "persona"' not in config
+    for language in LANGUAGES:
+        assert "SAFEGUARDS_MODERATORS" in tr("app.moderators_notice", language)
+    env["SAFEGUARDS_MODERATORS"] = "ana,bob"
+    config = json.dumps(build_app(Safeguards.open(Settings.from_env(env))).config, default=str)
+    assert "moderators-notice" not in config

@@ -15,7 +15,9 @@ overlay part while its history (reports, discussions, comments...) loads in a th
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -306,3 +308,51 @@ def test_the_app_serves_from_the_overlay_then_loads_the_history(tmp_path: Path) 
         assert client.predict(api_name="/search") == found
     finally:
         running.stop()
+
+
+def rewrite_header(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """The checkpoint with its header changed, everything after the header kept."""
+    header = checkpoint._read_header(path)
+    meta = dict(header.data)
+    change(meta)
+    raw = json.dumps(meta, separators=(",", ":")).encode()
+    rest = path.read_bytes()[header.ids_offset :]
+    path.write_bytes(checkpoint.MAGIC + struct.pack("<Q", len(raw)) + raw + rest)
+
+
+def _earlier_last_key(meta: dict[str, Any]) -> None:
+    meta["last_key"] = ["2000-01-01T00:00:00.000000Z", meta["last_key"][1]]
+
+
+def _one_line_more(meta: dict[str, Any]) -> None:
+    name = sorted(meta["files"])[0]
+    meta["files"][name] = [
+        meta["files"][name][0],
+        meta["files"][name][1] + 1,
+        *meta["files"][name][2:],
+    ]
+
+
+@pytest.mark.parametrize("part", ["last_key", "file_mark", "id_hash"])
+def test_damage_to_the_header_or_the_id_hashes_is_refused(
+    tmp_path: Path, part: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An older event must not be folded on top of a checkpoint whose last key or id
+    hashes were damaged: the header's checksum covers both (and the rest of the header)."""
+    state_dir = tmp_path / "state"
+    settings, _ = hidden_by_the_tail(state_dir)
+    (path,) = checkpoint.checkpoints(state_dir)
+    if part == "last_key":
+        rewrite_header(path, _earlier_last_key)
+    elif part == "file_mark":
+        rewrite_header(path, _one_line_more)
+    else:
+        damage(path, lambda h: h.ids_offset + 3)
+    with caplog.at_level(logging.WARNING, logger="safeguards.checkpoint"):
+        service = Safeguards.open(settings, defer_history=True)
+        state = service.state
+    assert service._checkpoints.last_load is not None
+    assert service._checkpoints.last_load.mode == "full"
+    assert any("header does not match" in r.getMessage() for r in caplog.records)
+    assert canonical(state) == canonical(full_fold(state_dir))
+    service._checkpoints.stop()

@@ -59,3 +59,13 @@ def test_api_example_runs_as_written(tmp_path: Path) -> None:
         assert namespace["found"]["total"] >= 1
     finally:
         app.stop()
+
+
+def test_every_setting_is_documented_in_the_configuration_section() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    source = (REPO / "safeguards" / "config.py").read_text(encoding="utf-8")
+    settings = set(re.findall(r'"((?:SAFEGUARDS|GRADIO_SERVER)_[A-Z_]+)"', source))
+    assert settings, "no settings found in safeguards/config.py"
+    missing = sorted(name for name in settings if f"`{name}`" not in section)
+    assert not missing, f"settings missing from the README's Configuration section: {missing}"

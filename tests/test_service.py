@@ -795,7 +795,8 @@ def test_write_failure_is_reported_and_nothing_kept(
     [
         ({}, True, False),  # a laptop: personas
         ({"SAFEGUARDS_ACCOUNTS": "accounts.txt"}, False, False),
-        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x"}, True, True),  # a Space nobody moderates
+        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x"}, False, True),  # personas only when asked
+        ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x", "SAFEGUARDS_DEMO": "1"}, True, True),
         ({"SPACE_ID": "o/s", "OAUTH_CLIENT_ID": "x", "SAFEGUARDS_MODERATORS": "ana"}, False, True),
         ({"SAFEGUARDS_DEMO": "0"}, False, False),
         ({"SAFEGUARDS_ACCOUNTS": "accounts.txt", "SAFEGUARDS_DEMO": "1"}, True, False),
@@ -805,3 +806,34 @@ def test_demo_mode_follows_the_contract(env: dict[str, str], demo: bool, oauth: 
     settings = Settings.from_env(env)
     assert (settings.demo, settings.oauth) == (demo, oauth)
     assert ("demo-moderator" in settings.moderators) == demo
+
+
+def test_a_disabled_artifact_takes_writing_only_from_its_owner_and_moderators(
+    service: Safeguards,
+) -> None:
+    moderator, owner, bob = service.user(MODERATOR), service.user(OWNER), service.user("bob")
+    thread = service.open_discussion(bob, PLAIN, "Before", "Opened before the decision.")
+    gated_thread = service.open_discussion(bob, GATED, "Before", "On the gated one.")
+    for artifact in (PLAIN, GATED):
+        service.moderate(moderator, artifact, "disable", "Malware in the weights.")
+    events = len(read_events(service.settings.state_dir))
+    attempts = [
+        lambda: service.report(bob, PLAIN, "spam", "More."),
+        lambda: service.open_discussion(bob, PLAIN, "New", "A new thread."),
+        lambda: service.comment(bob, thread.id, "A comment."),
+        lambda: service.propose_tags(bob, PLAIN, ["not-for-all-audiences"]),
+        lambda: service.request_access(bob, GATED, "Research."),
+        lambda: service.comment(bob, gated_thread.id, "Another."),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Conflict) as refused:
+            attempt()
+        assert refused.value.text("en").startswith(f"{refused.value.params['id']} has been")
+        assert "已被版主禁用" in refused.value.text("zh-CN")
+    assert len(read_events(service.settings.state_dir)) == events
+    # The owner answers; a moderator writes too.
+    service.comment(owner, thread.id, "We are fixing it.")
+    service.open_discussion(owner, PLAIN, "Fixed", "New weights uploaded.")
+    service.comment(moderator, thread.id, "Thanks, checking.")
+    service.moderate(moderator, PLAIN, "enable", "Cleaned.")
+    service.comment(bob, thread.id, "Thank you.")

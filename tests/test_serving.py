@@ -1,4 +1,4 @@
-"""Lazy Gradio sessions give exactly what Gradio's eager ones give, only later."""
+"""Light Gradio sessions behave as Gradio's own, and keep only what they changed."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def _blocks() -> gr.Blocks:
         with gr.Row():
             gr.Markdown("**hello**")
             out = gr.Textbox()
+        gr.Dropdown(choices=["a", "b"], value="a", elem_id="pick")
         gr.Button("Go").click(lambda n, c: f"{n}{c}", [name, count], out)
     return demo
 
@@ -25,40 +26,58 @@ def _eager(demo: gr.Blocks) -> state_holder.SessionState:
     return session
 
 
-def test_lazy_session_holds_the_same_configs_as_gradio() -> None:
+def _key(demo: gr.Blocks, kind: type) -> int:
+    return next(k for k, b in demo.blocks.items() if isinstance(b, kind))
+
+
+def test_a_light_session_sees_the_same_blocks_and_functions_as_gradio() -> None:
     demo = _blocks()
     assert serving.install_lazy_sessions()
-    lazy = state_holder.SessionState(demo)
-    eager = _eager(demo)
-    assert isinstance(lazy.config_values, serving.LazyBlockConfigs)
-    assert not dict.__len__(lazy.config_values)  # nothing built up front
-    assert len(lazy.config_values) == len(eager.config_values)
-    assert sorted(lazy.config_values) == sorted(eager.config_values)
-    assert list(lazy.components) == list(eager.components)  # what a deep link saves
+    light, eager = state_holder.SessionState(demo), _eager(demo)
+    assert isinstance(light.blocks_config.blocks, serving.SessionBlocks)
+    assert dict(light.blocks_config.blocks.items()) == eager.blocks_config.blocks
+    assert dict(light.blocks_config.fns.items()) == eager.blocks_config.fns
+    assert not dict.__len__(light.blocks_config.blocks)  # nothing of its own yet
+    key = _key(demo, gr.Textbox)
+    assert key in light and light[key] is demo.blocks[key]
+    # Gradio's writes into the configs are accepted and kept nowhere.
+    light._update_value_in_config(key, "grace")
+    light._update_config(key)
+    assert list(light.components) == []
 
 
-def test_lazy_session_updates_a_value_like_gradio() -> None:
-    demo = _blocks()
-    serving.install_lazy_sessions()
-    lazy, eager = state_holder.SessionState(demo), _eager(demo)
-    key = next(k for k, b in demo.blocks.items() if isinstance(b, gr.Textbox))
-    for session in (lazy, eager):
-        session._update_value_in_config(key, "grace")
-    assert lazy.config_values[key] == eager.config_values[key]
-    assert lazy.config_values[key]["props"]["value"] == "grace"
-    assert key in lazy.config_values and -1 not in lazy.config_values
-
-
-def test_sessions_share_no_config_they_update() -> None:
+def test_an_updated_component_is_kept_as_its_changes_and_rebuilt_alike() -> None:
     demo = _blocks()
     serving.install_lazy_sessions()
     first, second = state_holder.SessionState(demo), state_holder.SessionState(demo)
-    key = next(k for k, b in demo.blocks.items() if isinstance(b, gr.Textbox))
-    first._update_value_in_config(key, "changed in the first session")
-    assert second.config_values[key]["props"]["value"] == "ada"
-    second._update_value_in_config(key, "and in the second")
-    assert first.config_values[key]["props"]["value"] == "changed in the first session"
-    assert state_holder.SessionState(demo).config_values[key]["props"]["value"] == "ada"
+    key = _key(demo, gr.Dropdown)
+    shared = demo.blocks[key]
+    args = {**shared.constructor_args, "choices": ["x", "y", "z"], "render": False}
+    args.pop("value")
+    first[key] = gr.Dropdown(**args)  # what Gradio does with a gr.update(choices=...)
+    stored = dict.__getitem__(first.blocks_config.blocks, key)
+    assert isinstance(stored, serving._Changed)
+    assert set(stored.changed) == {"choices"} and stored.removed == {"value"}
+    stored.built = None  # as after the rebuilt cache let it go
+    rebuilt = first[key]
+    assert isinstance(rebuilt, gr.Dropdown) and rebuilt.choices == [(c, c) for c in "xyz"]
+    assert rebuilt.constructor_args == {k: v for k, v in args.items() if k != "render"} | {
+        "render": False
+    }
+    assert second[key] is shared  # other sessions see the app's own
+    first[key] = shared  # back to the shared one: nothing kept
+    assert not dict.__len__(first.blocks_config.blocks)
+
+
+def test_deleting_and_iterating_an_overlay() -> None:
+    shared = {1: "a", 2: "b"}
+    overlay = serving.SessionOverlay(shared)
+    overlay[3] = "c"
+    del overlay[1]
+    assert dict(overlay.items()) == {2: "b", 3: "c"} and len(overlay) == 2
+    assert 1 not in overlay and overlay.get(1) is None and shared == {1: "a", 2: "b"}
+    overlay[1] = "a"  # the shared object again
+    assert overlay[1] == "a" and sorted(overlay) == [1, 2, 3]
 
 
 def test_configure_queue_amortises_analytics_unless_the_operator_chose(monkeypatch) -> None:

@@ -12,6 +12,7 @@ import gradio as gr
 from safeguards.config import DEMO_PERSONAS, read_accounts
 from safeguards.i18n import LANGUAGES, tr
 from safeguards.service import Safeguards
+from safeguards.signin import SignInThrottle, password_check
 from safeguards.ui import (
     activity,
     api,
@@ -49,12 +50,16 @@ KEEP_PERSONA = f"(p) => {{ localStorage.setItem({PERSONA_KEY!r}, p); }}"
 def build_app(service: Safeguards) -> gr.Blocks:
     serving.install_lazy_sessions()
     settings = service.settings
-    with gr.Blocks(title="Openness Safeguards", fill_width=True) as demo:
+    with gr.Blocks(
+        title="Openness Safeguards", fill_width=True, delete_cache=serving.CACHE_CLEANUP
+    ) as demo:
         with gr.Row(elem_id="app-header", equal_height=True):
             gr.Markdown(I18N("app.title"), elem_id="app-title")
             if settings.oauth and not settings.demo:
                 gr.LoginButton(elem_id="login", scale=0)
         gr.Markdown(I18N("app.tagline"), elem_id="app-tagline")
+        if settings.moderators_defaulted and not settings.demo:
+            gr.Markdown(I18N("app.moderators_notice"), elem_id="moderators-notice")
         persona = _identity_row(settings.demo, settings.oauth)
         loading = gr.Markdown(I18N("app.history_loading"), elem_id="history-loading", visible=False)
         history_timer = gr.Timer(2.0, active=False)
@@ -179,9 +184,11 @@ def launch_options(service: Safeguards) -> dict[str, Any]:
         "run_history": False,  # report and moderation data stay out of localStorage
         "show_error": False,  # only our own gr.Error sentences reach callers
         "footer_links": ["api", "gradio"],
+        **serving.upload_guard(),
     }
     if settings.accounts_file is not None and not settings.oauth:
         accounts = read_accounts(settings.accounts_file)
-        options["auth"] = lambda username, password: accounts.get(username) == password
+        options["auth"] = password_check(accounts)
         options["auth_message"] = "Openness Safeguards: sign in with your account."
+        options.update(serving.upload_guard(throttle=SignInThrottle()))
     return options
