@@ -7,6 +7,7 @@ import logging
 import os
 
 from safeguards.config import Settings
+from safeguards.demo_seed import seed_if_wanted
 from safeguards.hubsync import HubSync, HubSyncError, install_sigterm_handler
 from safeguards.service import Safeguards
 
@@ -18,14 +19,22 @@ def open_service(settings: Settings, *, defer_history: bool = False) -> Safeguar
     """The service for `settings`; with SAFEGUARDS_HUB_DATASET, restored and synced.
     `defer_history`: see `Safeguards.open` (the caller then calls `start_history()`)."""
     if not settings.hub_dataset:
-        return Safeguards.open(settings, defer_history=defer_history)
+        seeded = seed_if_wanted(settings)
+        service = Safeguards.open(settings, defer_history=defer_history)
+        service.seeded_events = seeded
+        return service
     sync = HubSync(settings.state_dir, settings.hub_dataset, token=os.environ.get("HF_TOKEN"))
+    seeded = 0
     try:
         sync.restore()
     except HubSyncError as exc:
         # Keep serving from the local files; the sync thread retries and pulls later.
+        # No demo seed now: the dataset may hold a history that has not arrived yet.
         log.error("%s. Serving from the local log; the sync will keep retrying.", exc)
+    else:
+        seeded = seed_if_wanted(settings)  # an empty dataset: the seed is pushed like any log
     service = Safeguards.open(settings, defer_history=defer_history)
+    service.seeded_events = seeded
     service.hub_sync = sync
     sync.on_new_remote_events = service.refold
     sync.start()

@@ -194,6 +194,7 @@ class Safeguards:
         self._checkpoints = checkpointer
         checkpointer.start(self)  # keeps a recent checkpoint on disk for the next start
         self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
+        self.seeded_events = 0  # events of the demo history written at this start (demo_seed)
 
     @classmethod
     def open(cls, settings: Settings, *, defer_history: bool = False) -> Safeguards:
