@@ -27,7 +27,7 @@ from typing import Any
 from safeguards.catalog import DEMO_CATALOG
 from safeguards.categories import NFAA_TAG, REASON_BY_SLUG
 from safeguards.config import Settings
-from safeguards.eventlog import EVENT_FILE_GLOB, Event, format_ts, fsync_dir
+from safeguards.eventlog import EVENT_FILE_GLOB, Event, format_ts, fsync_dir, read_file
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,23 @@ def reset_demo(*, state_dir: Path, now: datetime | None = None) -> Path | None:
         while kept.exists():
             suffix += 1
             kept = state_dir.with_name(f"{state_dir.name}-before-reset-{stamp}-{suffix}")
-        shutil.move(str(state_dir), str(kept))
+        try:
+            os.rename(state_dir, kept)
+        except OSError:  # a mount point (a bucket volume) cannot move: copy, then empty
+            shutil.copytree(state_dir, kept, symlinks=True)
+            for entry in state_dir.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
     write_seed(state_dir=state_dir, now=now)
     return kept
+
+
+def read_seeded(state_dir: Path) -> list[Event]:
+    """The seed file's events (empty when the folder was not seeded)."""
+    path = state_dir / SEED_FILE
+    return list(read_file(path)) if path.exists() else []
 
 
 def is_demo_event(payload: dict[str, Any]) -> bool:
@@ -281,7 +295,7 @@ def seed_events(*, now: datetime | None = None) -> list[Event]:
     probe = "demo-lab/tiny-sentiment-probe"
     explorer = "demo-lab/fairness-explorer"
 
-    # Month one: a gory gallery without a warning, answered by a tag the owner merges.
+    # Month one: a question, a report the tag already answers, an ethics tag merged.
     yoruba = s.discussion(
         88,
         9,
@@ -298,34 +312,33 @@ def seed_events(*, now: datetime | None = None) -> list[Event]:
         amara,
         nightmare,
         "unlabelled-mature",
-        "The sample gallery on the card opens with graphic gore, and the card has no "
-        "not-for-all-audiences tag, so nothing warns people before it loads.",
+        "The sample gallery shows graphic gore. Is this labelled for mature audiences?",
     )
     s.comment(
         84,
         11,
         OWNER,
         gore["discussion_id"],
-        "Fair point, thank you. Horror is the point of the model, but people should be "
-        "warned first. Please propose the tag and we will merge it.",
+        "Yes: the card carries not-for-all-audiences, so visitors see a warning before "
+        "anything loads. Horror is what the model is for.",
     )
-    nfaa = s.propose(
-        84,
-        15,
-        amara,
-        nightmare,
-        [NFAA_TAG],
-        "Adds not-for-all-audiences, as agreed in the report thread.",
-    )
-    s.decide_proposal(83, 9, OWNER, nfaa, "merged", "Merged: the warning shows from now on.")
     s.moderate(
         82,
         16,
         OTHER_MODERATOR,
         nightmare,
         "dismiss",
-        "The owner added the not-for-all-audiences tag; nothing more to do.",
+        "The card is tagged not-for-all-audiences and the popup warns first; nothing to do.",
     )
+    rigorous = s.propose(
+        80,
+        15,
+        lin,
+        carbon,
+        ["ethics-rigorous"],
+        "The Space documents how it measures emissions, with error bars: that is rigorous.",
+    )
+    s.decide_proposal(79, 9, OWNER, rigorous, "merged", "Merged, thank you!")
 
     # Faces scraped without consent: three people report, the moderator asks for private.
     portraits_first = s.report(
@@ -604,9 +617,9 @@ def seed_events(*, now: datetime | None = None) -> list[Event]:
         3,
         16,
         amara,
-        grimdark,
+        portraits,
         [NFAA_TAG],
-        "The model writes graphic violence: a content warning would help visitors.",
+        "The sample viewer includes nude art photography: a content warning would help.",
     )
     s.report(
         2,

@@ -16,10 +16,11 @@ from safeguards import moderation as mod
 from safeguards.bootstrap import open_service
 from safeguards.catalog import load_catalog
 from safeguards.config import DEMO_PERSONAS, Settings
-from safeguards.eventlog import read_events
+from safeguards.errors import PermissionDenied
+from safeguards.eventlog import parse_ts, read_events
 from safeguards.records import AccessStatus, AppealStatus, ProposalStatus, ReportStatus
 from safeguards.service import Safeguards
-from safeguards.state import State
+from safeguards.state import APPEAL_DAYS, State
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 MEMBER, OWNER, MODERATOR = (DEMO_PERSONAS[p] for p in ("member", "owner", "moderator"))
@@ -69,6 +70,40 @@ def test_every_event_is_marked_in_the_past_and_on_the_demo_catalog() -> None:
     assert {"hide_comment", "lock_discussion"} <= actions
     personas = {e.actor for e in events}
     assert {MEMBER, OWNER, MODERATOR} <= personas and len(personas) >= 9
+
+
+def test_each_step_is_one_the_service_would_accept() -> None:
+    """The rules `State.apply` does not check but the service does: a proposal adds tags
+    the card lacks, access is asked only of gated artifacts, a safeguard action changes
+    something, an appeal comes from the person the decision is about, in time, and is
+    decided by another moderator."""
+    catalog = load_catalog(demo_settings(Path("unused")).catalog_path)
+    state = State()
+    for event in demo_seed.seed_events(now=NOW):
+        p = event.payload
+        if event.type == "proposal.opened":
+            artifact = catalog.get(p["artifact_id"])
+            present = set(artifact.tags) | set(state.merged_tags.get(artifact.id, []))
+            assert not present & set(p["tags"]), p
+        if event.type == "access.requested":
+            artifact = catalog.get(p["artifact_id"])
+            gated = state.safeguard(artifact.id).gated
+            assert artifact.gated if gated is None else gated, p
+        forward = ("gate", "downgrade", "disable", "request_private", "enable")
+        if event.type == "moderation.action" and p["action"] in forward:
+            before = vars(state.safeguard(p["artifact_id"])).copy()
+            state.apply(event)
+            assert vars(state.safeguard(p["artifact_id"])) != before, p
+            continue
+        if event.type == "appeal.filed":
+            action = state.action(p["action_id"])
+            assert event.actor == catalog.get(action.artifact_id).author
+            assert event.time - parse_ts(action.ts) < timedelta(days=APPEAL_DAYS)
+        if event.type == "appeal.decided":
+            action = state.action(state.appeals[p["appeal_id"]].action_id)
+            assert event.actor != action.moderator
+        state.apply(event)
+    assert state.skipped == 0
 
 
 def test_folds_without_a_skip_and_tells_the_whole_story() -> None:
@@ -158,8 +193,9 @@ def test_start_up_seeds_and_every_tab_has_content(tmp_path: Path) -> None:
     assert service.my_notices(owner)  # decisions about the owner's artifacts
     view = service.view(owner, "demo-studio/face-attribute-classifier")
     assert any(r.status is AccessStatus.PENDING for r in view.access_requests)
-    # The popup's artifact: the proposal merged in the story gives it the tag.
+    # The popup's artifact (tagged in the catalog), and an ethics tag merged by the owner.
     assert service.view(member, "demo-studio/nightmare-canvas-xl").content_warning
+    assert "ethics-rigorous" in service.view(member, "demo-studio/carbon-receipt").tags
 
     # The seeded history is a history like any other: the personas can keep going.
     service.report(member, "demo-studio/recipe-assistant-1b", "spam", "An ad again.")
@@ -192,3 +228,49 @@ def test_seed_adds_well_under_a_second(tmp_path: Path) -> None:
     demo_seed.seed_if_wanted(demo_settings(tmp_path / "state"))
     State.fold(read_events(tmp_path / "state"))
     assert time.perf_counter() - started < 1.0
+
+
+def test_reset_keeps_the_old_folder(seeded: Safeguards, tmp_path: Path) -> None:
+    """From the moderator's button: the running service starts again from the seed."""
+    state_dir = seeded.settings.state_dir
+    member, moderator = seeded.user(MEMBER), seeded.user(MODERATOR)
+    mine = seeded.report(member, "allenai/c4", "privacy", "Names in the crawl.")
+    before = sorted(p.name for p in state_dir.iterdir())
+    with pytest.raises(PermissionDenied):
+        seeded.reset_demo(member)
+    kept = seeded.reset_demo(moderator, now=NOW)
+    assert kept is not None and kept.parent == state_dir.parent
+    assert kept.name.startswith("state-before-reset-")
+    assert sorted(p.name for p in kept.iterdir()) == before  # all of it, nothing lost
+    assert mine.id in {e.payload.get("report_id") for e in read_events(kept)}
+    assert [p.name for p in state_dir.glob("events-*.jsonl")] == [demo_seed.SEED_FILE]
+    assert mine.id not in seeded.state.reports
+    assert len(seeded.state.reports) == len(State.fold(demo_seed.seed_events(now=NOW)).reports)
+    # The app goes on writing, into the new folder, and a restart folds the same.
+    seeded.report(member, "allenai/c4", "privacy", "Again, after the reset.")
+    restarted = Safeguards.open(seeded.settings)
+    assert len(restarted.state.reports) == len(seeded.state.reports)
+    assert len(list(state_dir.glob("events-*.jsonl"))) == 2
+
+
+def test_reset_refused_outside_demo_mode(service: Safeguards) -> None:
+    with pytest.raises(PermissionDenied):
+        service.reset_demo(service.user("mod-ana"))
+    assert not list(service.settings.state_dir.parent.glob("*-before-reset-*"))
+
+
+def test_demo_reset_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safeguards.__main__ import main
+
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "events-old-00001.jsonl").write_text("")
+    for name in ("SAFEGUARDS_ACCOUNTS", "SAFEGUARDS_DEMO", "SAFEGUARDS_HUB_DATASET"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["demo-reset", "--state-dir", str(state_dir)]) == 0
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("state-before-reset-")]
+    assert len(kept) == 1 and (kept[0] / "events-old-00001.jsonl").exists()
+    assert len(demo_seed.read_seeded(state_dir)) == len(demo_seed.seed_events(now=NOW))
+    monkeypatch.setenv("SAFEGUARDS_DEMO", "0")
+    assert main(["demo-reset", "--state-dir", str(state_dir)]) == 2
+    assert len([p for p in tmp_path.iterdir() if "before-reset" in p.name]) == 1
