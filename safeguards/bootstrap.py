@@ -40,3 +40,24 @@ def open_service(settings: Settings, *, defer_history: bool = False) -> Safeguar
     sync.start()
     install_sigterm_handler(sync, timeout=SHUTDOWN_FLUSH_SECONDS)
     return service
+
+
+def startup_summary(settings: Settings, *, url: str, seeded: int = 0) -> str:
+    """The one block the console shows at start: where the state is, who can sign in
+    and how, and where to open the app (a newcomer's three questions)."""
+    if settings.demo:
+        mode = "demo (persona picker, no real sign-in; SAFEGUARDS_DEMO=0 turns it off)"
+    elif settings.oauth:
+        mode = "OAuth (Sign in with Hugging Face)"
+    elif settings.accounts_file is not None:
+        mode = f"accounts ({settings.accounts_file})"
+    else:
+        mode = "read-only (no accounts, no OAuth, demo off)"
+    state = str(settings.state_dir.resolve())
+    if seeded:
+        state += f" (new: seeded with {seeded} example events; SAFEGUARDS_DEMO_SEED=0 skips)"
+    lines = ["Openness Safeguards", f"  state  {state}", f"  mode   {mode}"]
+    if settings.hub_dataset:
+        lines.append(f"  hub    dataset {settings.hub_dataset} (pushed and restored)")
+    lines.append(f"  url    {url}")
+    return "\n".join(lines)

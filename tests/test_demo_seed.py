@@ -274,3 +274,84 @@ def test_demo_reset_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SAFEGUARDS_DEMO", "0")
     assert main(["demo-reset", "--state-dir", str(state_dir)]) == 2
     assert len([p for p in tmp_path.iterdir() if "before-reset" in p.name]) == 1
+
+
+# -- the real app in a real browser ----------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_first_start_shows_every_tab_with_content(tmp_path: Path) -> None:
+    """`python app.py` on an empty folder: the console block, the guide (closed stays
+    closed), and content in My activity, Moderation and Research; then the reset."""
+    from apprunner import start_app
+    from browser import (
+        choose_persona,
+        chromium_path,
+        go_to_tab,
+        launch,
+        new_context,
+        open_app,
+        reload,
+        toast,
+    )
+    from playwright.sync_api import expect, sync_playwright
+
+    from safeguards.i18n import tr
+
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed")
+    app = start_app(tmp_path, demo=True, seed=True)
+    try:
+        deadline = time.monotonic() + 30  # printed right after launch() returns
+        while "  url    " not in app.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = app.log()
+        assert f"  state  {app.state_dir.resolve()} (new: seeded with" in log
+        assert "  mode   demo (" in log and f"  url    {app.url}/" in log
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            context = new_context(browser)
+            page = open_app(context, app.url)
+            guide = page.locator("#try-this")
+            expect(guide).to_contain_text("demo-studio/nightmare-canvas-xl")
+            choose_persona(page, "member")
+            expect(guide).to_contain_text("community member")
+            go_to_tab(page, "My activity")
+            expect(page.locator("#my-reports")).to_contain_text("scraped-portraits-40k")
+            expect(page.locator("#my-reports")).to_contain_text("clinical-wound-images")
+
+            # Closed once, closed after a reload (this browser remembers).
+            page.locator("#try-this").get_by_text(tr("guide.title")).first.click()
+            expect(page.locator("#try-this-steps")).to_be_hidden()
+            reload(page)
+            expect(page.locator("#try-this")).to_be_visible()
+            expect(page.locator("#try-this-steps")).to_be_hidden()
+
+            choose_persona(page, "moderator")
+            go_to_tab(page, "Moderation")
+            expect(page.locator("#mod-summary")).to_contain_text("6 items")
+            expect(page.locator("#mod-queue [role=row]")).to_have_count(1 + 6)  # + header
+            go_to_tab(page, tr("mod.audit"))
+            expect(page.locator("#audit-log")).to_contain_text("demo-lab/tiny-sentiment-probe")
+            assert page.locator("#audit-log [role=row]").count() >= 1 + 8
+            go_to_tab(page, "Research")
+            expect(page.locator("#research-times")).to_contain_text(
+                tr("research.total_reports", n=15)
+            )
+            for by in ("reason", "kind", "category"):
+                expect(page.locator(f"#research-by-{by} svg").first).to_be_visible()
+            expect(page.locator("#research-most")).to_contain_text("grimdark-fiction-7b")
+
+            go_to_tab(page, "Moderation")
+            page.locator("#demo-reset-box").get_by_text(tr("demo.reset_title")).click()
+            page.locator("#demo-reset").click()
+            page.locator("#demo-reset-yes").click()
+            toast(page, "The demo starts again from its example history")
+            browser.close()
+        kept = [p for p in tmp_path.iterdir() if p.name.startswith("state-before-reset-")]
+        assert len(kept) == 1
+        assert (kept[0] / demo_seed.SEED_FILE).exists()
+        assert (app.state_dir / demo_seed.SEED_FILE).exists()
+    finally:
+        app.stop()
