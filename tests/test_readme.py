@@ -59,3 +59,13 @@ def test_api_example_runs_as_written(tmp_path: Path) -> None:
         assert namespace["found"]["total"] >= 1
     finally:
         app.stop()
+
+
+def test_every_setting_is_documented() -> None:
+    """Each SAFEGUARDS_* variable the app reads has a row in the Configuration table."""
+    source = (REPO / "safeguards" / "config.py").read_text(encoding="utf-8")
+    names = set(re.findall(r"\"(SAFEGUARDS_[A-Z_]+)\"", source))
+    assert "SAFEGUARDS_DEMO_SEED" in names
+    table = README.read_text(encoding="utf-8").split("## Configuration", 1)[1].split("\n## ")[0]
+    missing = sorted(n for n in names if f"`{n}`" not in table)
+    assert not missing, f"settings missing from the README's Configuration table: {missing}"
