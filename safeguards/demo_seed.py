@@ -374,6 +374,13 @@ def seed_events(*, now: datetime | None = None) -> list[Event]:
         "We collected what the sites' robots.txt allowed. We are adding an opt-out form "
         "and will remove anyone who asks.",
     )
+    s.comment(
+        72,
+        11,
+        OWNER,
+        mine["discussion_id"],
+        "We are sorry. Send us the file name and we will remove her photo today.",
+    )
     s.moderate(
         70,
         14,
