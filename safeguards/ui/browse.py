@@ -14,6 +14,10 @@ from safeguards.ui.common import I18N, UiContext, current_user, escape_md, frien
 COLUMNS = ("id", "kind", "categories", "license", "downloads", "likes", "updated", "safeguards")
 
 
+# Past any catalog's last page (search shows the last one), far below 2**63.
+LAST_PAGE = 10**9
+
+
 def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], list]:
     """Lay out the tab; return the results grid and the refresh event's wiring."""
     service = ctx.service
@@ -121,7 +125,14 @@ def build(ctx: UiContext) -> tuple[gr.Dataframe, list[gr.components.Component], 
 
     def step(delta: int):
         def move(page_number: float) -> int:
-            return max(1, int(page_number or 1) + delta)
+            """The page before or after; junk from a raw call (a huge or non-finite
+            number, a string) counts as page 1, and the result stays a page number a
+            page can show (an integer past 64 bits cannot even be sent back)."""
+            try:
+                current = int(page_number or 1)
+            except (TypeError, ValueError, OverflowError):
+                current = 1
+            return min(max(1, current + delta), LAST_PAGE)
 
         return move
 
