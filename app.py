@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from safeguards.bootstrap import open_service
+from safeguards.bootstrap import open_service, startup_summary
 from safeguards.catalog import CatalogError
 from safeguards.config import ConfigError, Settings
 from safeguards.eventlog import LogError
@@ -31,6 +31,10 @@ def main() -> None:
         header_timeout=settings.header_timeout, max_connections=connection_limit()
     )
     demo.launch(**options, prevent_thread_lock=True)
+    url = getattr(demo, "local_url", None) or (
+        f"http://{settings.server_name}:{settings.server_port}/"
+    )
+    print(startup_summary(settings, url=url, seeded=service.seeded_events), flush=True)
     # Only now: decoding beside Gradio's start would slow it down (one GIL, two cores).
     service.start_history()
     demo.block_thread()

@@ -1363,6 +1363,12 @@ class Checkpointer:
     def stop(self) -> None:
         self._wake.set()
 
+    @property
+    def write_lock(self) -> threading.Lock:
+        """Held while a checkpoint is written; hold it to keep the folder still (the
+        demo reset moves it). Take it before the service's lock, as `checkpoint` does."""
+        return self._write_lock
+
     def _own_sizes(self) -> dict[str, int]:
         prefix = f"events-{self.writer}-"
         own = [p for p in list_files(self.state_dir) if p.name.startswith(prefix)]

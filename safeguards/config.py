@@ -32,6 +32,7 @@ class Settings:
     demo: bool = True
     space: bool = False  # running on a Hugging Face Space (SPACE_ID or SPACE_AUTHOR_NAME)
     moderators_defaulted: bool = False  # the Space's owner, for want of SAFEGUARDS_MODERATORS
+    demo_seed: bool = True  # demo mode on an empty state folder starts from an example history
     hub_dataset: str | None = None
     server_name: str = "127.0.0.1"
     server_port: int = 7860
@@ -71,12 +72,22 @@ class Settings:
             space=space,
             moderators_defaulted=defaulted,
             hub_dataset=env.get("SAFEGUARDS_HUB_DATASET") or None,
+            demo_seed=_flag(env, "SAFEGUARDS_DEMO_SEED", True),
             server_name=env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
             server_port=_int(env, "GRADIO_SERVER_PORT", 7860),
             reports_per_hour=_int(env, "SAFEGUARDS_REPORTS_PER_HOUR", 10),
             comments_per_hour=_int(env, "SAFEGUARDS_COMMENTS_PER_HOUR", 60),
             header_timeout=float(_int(env, "SAFEGUARDS_HEADER_TIMEOUT", 30)),
         )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} must be 0 or 1, not {raw!r}")
+    return raw == "1"
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -843,6 +843,81 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "transparency.col_decided": ("Decided", "已处理"),
     "transparency.col_upheld": ("Upheld", "维持原决定"),
     "transparency.all_reasons": ("All reasons", "全部原因"),
+    "err.reset_not_demo": (
+        "Resetting is only for the demo (demo mode).",
+        "只有演示模式可以重置。",
+    ),
+    "err.reset_hub": (
+        "This demo keeps its log in a Hub dataset, which would bring the old history back: stop the app, move the dataset's files aside and start again.",
+        "此演示把日志保存在 Hub 数据集中，重置后旧的历史会被同步回来：请停止应用，移走数据集中的文件后再启动。",
+    ),
+    "demo.reset_title": ("Reset the demo", "重置演示"),
+    "demo.reset_help": (
+        "Starts the demo again from its example history. The current state folder is kept, renamed, beside the new one: nothing is deleted.",
+        "让演示从示例历史重新开始。当前的状态文件夹会改名保留在新文件夹旁边，不会删除任何内容。",
+    ),
+    "demo.reset_button": ("Reset demo", "重置演示"),
+    "demo.reset_confirm": (
+        "Reset the demo for everyone using it now? Their changes stay in the kept folder but leave the app.",
+        "确定为所有正在使用的人重置演示吗？他们的更改会保留在旧文件夹中，但会从应用中消失。",
+    ),
+    "demo.reset_yes": ("Yes, reset", "确定重置"),
+    "demo.reset_cancel": ("Cancel", "取消"),
+    "demo.reset_done": (
+        "The demo starts again from its example history ({n} events). The previous state is kept in {kept}.",
+        "演示已从示例历史（{n} 个事件）重新开始。之前的状态保存在 {kept}。",
+    ),
+    "guide.title": ("Try this", "试试看"),
+    "guide.visitor": (
+        "You are a **visitor**: you can look at everything public.\n\n"
+        "1. **Content warning**: open [demo-studio/nightmare-canvas-xl](?artifact=demo-studio/nightmare-canvas-xl). The popup asks first; *View content* shows the card.\n"
+        "2. **Gated access**: open [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier). Its files ask for a request; pick *Community member* under “Acting as” to send one.\n"
+        "3. **Research**: the *Research* tab charts three months of example reports by reason, kind and category.\n"
+        "4. Switch persona under “Acting as” to try flagging, answering as the owner or moderating.",
+        "你现在是**访客**：可以查看所有公开内容。\n\n"
+        "1. **内容警告**：打开 [demo-studio/nightmare-canvas-xl](?artifact=demo-studio/nightmare-canvas-xl)。弹窗会先询问；点击“查看内容”即可看到卡片。\n"
+        "2. **受限访问**：打开 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier)。其文件需要申请访问；在“当前身份”中选择“社区成员”即可提交申请。\n"
+        "3. **研究**：“研究”标签页按原因、类型和类别展示三个月的示例举报。\n"
+        "4. 在“当前身份”中切换角色，体验标记、以所有者身份回复或审核。",
+    ),
+    "guide.member": (
+        "You are a **community member**.\n\n"
+        "1. **Flag**: open [demo-studio/recipe-assistant-1b](?artifact=demo-studio/recipe-assistant-1b), choose a reason under *Flag this artifact*, explain, and send. Your report joins the two spam reports already in the moderators' queue.\n"
+        "2. **My activity**: your earlier reports, the owner's answer, and the moderator's decision on the scraped portraits.\n"
+        "3. **Propose a tag**: on [demo-studio/recipe-assistant-1b](?artifact=demo-studio/recipe-assistant-1b), use *Propose a tag* (an ethics tag): the owner merges or closes the pull request.\n"
+        "4. **Content preference**: under *Content preferences* in *My activity*, choose to see mature content without the popup.",
+        "你现在是**社区成员**。\n\n"
+        "1. **标记**：打开 [demo-studio/recipe-assistant-1b](?artifact=demo-studio/recipe-assistant-1b)，在“标记此制品”下选择原因、写明情况并提交。你的举报会与审核队列中已有的两条垃圾信息举报归为一项。\n"
+        "2. **我的动态**：查看你之前的举报、所有者的回复，以及版主对爬取肖像数据集的决定。\n"
+        "3. **提议标签**：在 [demo-studio/recipe-assistant-1b](?artifact=demo-studio/recipe-assistant-1b) 上通过“提议添加标签”提议一个伦理标签，由所有者合并或关闭该拉取请求。\n"
+        "4. **内容偏好**：在“我的动态”的“内容偏好”中选择不经弹窗直接显示成人内容。",
+    ),
+    "guide.owner": (
+        "You are **demo-studio**, owner of the `demo-studio/…` artifacts.\n\n"
+        "1. **Answer a report**: open [demo-studio/carbon-receipt](?artifact=demo-studio/carbon-receipt) and reply in its report discussion, openly.\n"
+        "2. **Tag proposal**: on [demo-studio/scraped-portraits-40k](?artifact=demo-studio/scraped-portraits-40k), merge the not-for-all-audiences proposal, then switch to *Visitor* to see the popup.\n"
+        "3. **Access requests**: on [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier), approve or reject the waiting request.\n"
+        "4. **Decisions about you**: *My activity* lists the moderators' actions on your artifacts and your appeal.",
+        "你现在是 **demo-studio**，即 `demo-studio/…` 制品的所有者。\n\n"
+        "1. **回复举报**：打开 [demo-studio/carbon-receipt](?artifact=demo-studio/carbon-receipt)，在举报讨论中公开回复。\n"
+        "2. **标签提议**：在 [demo-studio/scraped-portraits-40k](?artifact=demo-studio/scraped-portraits-40k) 上合并“不适合所有观众”提议，然后切换为“访客”查看弹窗。\n"
+        "3. **访问申请**：在 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier) 上批准或拒绝待处理的申请。\n"
+        "4. **关于你的决定**：“我的动态”列出版主对你的制品采取的措施以及你的申诉。",
+    ),
+    "guide.moderator": (
+        "You are a **moderator**.\n\n"
+        "1. **Triage**: in *Moderation* → *Report queue*, open the top item: its reports, origin, the owner's answers and its history. Choose an action and write a note.\n"
+        "2. **Appeals**: demo-studio appeals the downgrade of grimdark-fiction-7b; uphold or reverse it.\n"
+        "3. **Audit log**: every decision with who, when and why, and a CSV export.\n"
+        "4. **Export as a researcher**: in *Research* → *Export the whole log*, download it as a dataset; the example rows are marked `demo`.\n"
+        "5. *Reset demo*, at the bottom of *Moderation*, starts the example history again.",
+        "你现在是**版主**。\n\n"
+        "1. **分诊**：在“审核”→“举报队列”中打开第一项：查看其举报、来源、所有者的回复和历史。选择措施并填写备注。\n"
+        "2. **申诉**：demo-studio 对 grimdark-fiction-7b 被降级提出申诉；维持或撤销该决定。\n"
+        "3. **审核日志**：每项决定的执行人、时间和理由，可导出 CSV。\n"
+        "4. **以研究者身份导出**：在“研究”→“导出完整日志”中把日志下载为数据集；示例行标记为 `demo`。\n"
+        "5. “审核”标签页底部的“重置演示”可让示例历史重新开始。",
+    ),
 }
 
 for _c in CATEGORIES:

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from safeguards import transparency
+from safeguards.demo_seed import is_demo_event
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import parse_ts, read_events
 from safeguards.permissions import Action, User, authorize
@@ -52,6 +53,7 @@ EVENT_SCHEMA = pa.schema(
         ("actor", pa.string()),
         ("type", pa.string()),
         ("payload", pa.string()),
+        ("demo", pa.bool_()),  # written by the demo's seed (`"demo": true` in the payload)
     ]
 )
 
@@ -242,6 +244,7 @@ def export_dataset(service: Safeguards, user: User, out_dir: Path) -> Path:
             "payload": [
                 json.dumps(e.payload, ensure_ascii=False, separators=(",", ":")) for e in events
             ],
+            "demo": [is_demo_event(e.payload) for e in events],
         },
         schema=EVENT_SCHEMA,
     )
@@ -254,9 +257,9 @@ def export_dataset(service: Safeguards, user: User, out_dir: Path) -> Path:
     counts: dict[str, int] = {}
     for event in events:
         counts[event.type] = counts.get(event.type, 0) + 1
-    (out_dir / "README.md").write_text(
-        dataset_card(len(events), events[0].ts, events[-1].ts, counts), encoding="utf-8"
-    )
+    demo_rows = sum(table.column("demo").to_pylist())
+    card = dataset_card(len(events), events[0].ts, events[-1].ts, counts, demo_rows=demo_rows)
+    (out_dir / "README.md").write_text(card, encoding="utf-8")
     return out_dir
 
 
@@ -294,9 +297,22 @@ _PAYLOAD_FIELDS: dict[str, str] = {
 }
 
 
-def dataset_card(rows: int, first: str, last: str, counts: dict[str, int]) -> str:
+def dataset_card(
+    rows: int, first: str, last: str, counts: dict[str, int], *, demo_rows: int = 0
+) -> str:
     """The README.md of the exported dataset: `configs` front matter so `datasets`
-    finds the parquet file, and what every field means."""
+    finds the parquet file, what every field means, and which rows are demo data."""
+    if demo_rows:
+        demo_note = (
+            f"**{demo_rows} of the {rows} events are demo data**: the example history a "
+            "demo-mode app writes when it starts on an empty state folder (fictional "
+            "people and reports about the demo catalog). Their `demo` column is true and "
+            'their payload holds `"demo": true`; drop them before studying real activity: '
+            '`df = df[~df["demo"]]`.'
+        )
+    else:
+        demo_note = "No event is demo data (the `demo` column is false on every row)."
+
     types = "\n".join(
         f"| `{t}` | {counts.get(t, 0)} | {_PAYLOAD_FIELDS.get(t, '')} |"
         for t in sorted(set(EVENT_TYPES) | set(counts))
@@ -349,8 +365,13 @@ per (`month`, `measure`, `group`, `value`), with no usernames and no texts.
 | `actor` | string or null | username of who caused the event (null: not signed in / system) |
 | `type` | string | the event type, below |
 | `payload` | string | a JSON object whose fields depend on `type` |
+| `demo` | bool | true for the demo's seeded example history (not real activity) |
 
 Rows are in log order: by `ts`, then `id`.
+
+## Demo data
+
+{demo_note}
 
 ## Event types
 

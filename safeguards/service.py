@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from safeguards import demo_seed
 from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
 from safeguards.catalog import CATALOG_CACHE_DIR, Catalog, load_catalog
 from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
@@ -194,6 +196,7 @@ class Safeguards:
         self._checkpoints = checkpointer
         checkpointer.start(self)  # keeps a recent checkpoint on disk for the next start
         self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
+        self.seeded_events = 0  # events of the demo history written at this start (demo_seed)
 
     @classmethod
     def open(cls, settings: Settings, *, defer_history: bool = False) -> Safeguards:
@@ -860,6 +863,35 @@ class Safeguards:
             decided = copy.copy(self.state.appeals[found.id])
         self._wait(ticket)
         return decided
+
+    # -- the demo ---------------------------------------------------------------------
+
+    @_needs_history
+    def reset_demo(self, user: User, *, now: datetime | None = None) -> Path | None:
+        """Start the demo again from its seeded history: the state folder is moved aside
+        whole (nothing deleted) and the seed written to a fresh one, which is folded.
+        Moderators only, demo mode only, and not with a Hub dataset (its copy of the log
+        would come back at the next pull). Returns where the old folder went."""
+        authorize(user, Action.MODERATE)
+        if not self.settings.demo:
+            raise PermissionDenied("err.reset_not_demo")
+        if self.hub_sync is not None:
+            raise Conflict("err.reset_hub")
+        # The checkpoint writer's lock first (it takes the service lock inside it), so
+        # no checkpoint is being written into the folder while it moves.
+        with self._checkpoints.write_lock, self._lock:
+            self.log.wait_idle()
+            self.log.close()  # the next event opens a new file in the new folder
+            try:
+                kept = demo_seed.reset_demo(state_dir=self.settings.state_dir, now=now)
+            finally:
+                self._state = self._checkpoints.load()
+                self._early = None
+                self._preference_times.clear()
+        log.warning(
+            "demo reset by %s: the previous state folder is kept at %s", user.username, kept
+        )
+        return kept
 
     def _reversal(
         self, action: ModerationAction, appeal_id: str, note: str

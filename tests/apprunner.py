@@ -67,6 +67,7 @@ def start_app(
     accounts: dict[str, str] | None = None,
     moderators: str = "",
     demo: bool | None = None,
+    seed: bool = False,
     state_dir: Path | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 120,
@@ -74,7 +75,8 @@ def start_app(
 ) -> RunningApp:
     """Run app.py on a free port and wait until it answers; accounts=None means no
     accounts file (demo mode unless demo=False); fd_limit: the process's open-file limit
-    (a container's, say)."""
+    (a container's, say). `seed`: let demo mode write its example history on an empty
+    state folder (off by default: most tests start from nothing)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEGUARDS_", "GRADIO_"))}
@@ -86,6 +88,7 @@ def start_app(
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "SAFEGUARDS_STATE_DIR": str(state_dir or workdir / "state"),
             "SAFEGUARDS_MODERATORS": moderators,
+            "SAFEGUARDS_DEMO_SEED": "1" if seed else "0",
             "PYTHONUNBUFFERED": "1",
         }
     )

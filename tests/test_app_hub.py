@@ -89,3 +89,22 @@ def test_wrong_token_gives_one_clear_message_and_the_app_still_serves(
     log = app.log()
     assert log.count("the token was refused (401)") >= 1
     assert "hf_not_a_valid_token" not in log
+
+
+def test_a_demo_space_seeds_an_empty_dataset_once(hub: HubServerProcess, tmp_path: Path) -> None:
+    """Demo mode with an empty Hub dataset: the example history is written, pushed like
+    any events (each marked demo), and a fresh machine restores it rather than seeding
+    again."""
+    env = hub_env(hub) | {"SAFEGUARDS_HUB_DATASET": "safeguards-org/demo-log"}
+    first = start_app(tmp_path / "first", demo=True, seed=True, extra_env=env)
+    first.stop(signal.SIGTERM)
+    seeded = read_events(first.state_dir)
+    assert len(seeded) > 40 and all(e.payload.get("demo") is True for e in seeded)
+    assert "seeded" in first.log()
+
+    fresh = start_app(tmp_path / "fresh", demo=True, seed=True, extra_env=env)
+    try:
+        assert {e.id for e in read_events(fresh.state_dir)} == {e.id for e in seeded}
+    finally:
+        fresh.stop()
+    assert "demo mode: seeded" not in fresh.log()

@@ -63,6 +63,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
             print(running.log()[-4000:])
 
 
+@pytest.fixture(scope="module")
+def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The demo as a workshop meets it: the example history on a first start (the README's
+    tour screenshots come from it)."""
+    running = start_app(tmp_path_factory.mktemp("seeded"), demo=True, seed=True)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 def assert_card_hidden(page: Page, snippets: tuple[str, ...]) -> None:
     """Not shown, and nowhere in the DOM either: the server never sent it."""
     expect(page.locator("#card-box")).to_be_hidden()
@@ -495,7 +506,9 @@ def test_moderator_triages_a_report_and_gates_the_artifact(
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_tabs_in_both_languages(app: RunningApp, chromium: Browser, locale: str) -> None:
+def test_tabs_in_both_languages(seeded_app: RunningApp, chromium: Browser, locale: str) -> None:
+    """Every tab in each language, on the seeded demo; the README's screenshots."""
+    app = seeded_app
     language = lang_of(locale)
     other = "en" if language == "zh-CN" else "zh-CN"
     tabs = TAB_NAMES[language]
@@ -531,9 +544,15 @@ def test_tabs_in_both_languages(app: RunningApp, chromium: Browser, locale: str)
     # The English page shows no Chinese UI text (the credit line is English too).
     assert has_cjk == (language == "zh-CN")
 
+    expect(page.locator("#my-reports")).to_contain_text("demo-studio/scraped-portraits-40k")
+
     choose_persona(page, "moderator", language)
     for name in ("moderation", "research"):
         go_to_tab(page, tr(f"tab.{name}", language))
+        if name == "moderation":
+            expect(page.locator("#mod-queue")).to_contain_text("demo-studio/grimdark-fiction-7b")
+        else:
+            expect(page.locator("#research-most")).to_contain_text("scraped-portraits-40k")
         page.wait_for_timeout(1500)  # charts and tables fill in after the tab opens
         page.screenshot(path=SCREENSHOTS / f"{name}-{language}.png", full_page=True)
     context.close()

@@ -288,7 +288,7 @@ def load_in_subprocess(folder: Path, cache: Path) -> list[dict]:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["features"] == ["actor", "id", "payload", "ts", "type"]
+    assert result["features"] == ["actor", "demo", "id", "payload", "ts", "type"]
     return result["rows"]
 
 
@@ -323,10 +323,11 @@ def test_export_loads_with_datasets(
         assert (row["ts"], row["actor"], row["type"]) == (event.ts, event.actor, event.type)
         assert isinstance(row["payload"], str)
         assert json.loads(row["payload"]) == event.payload
+        assert row["demo"] is False  # nothing here came from the demo's seed
     assert rows[0]["actor"] is None and rows[0]["type"] == "future.event"
 
     frame = pd.read_parquet(out / "events.parquet")
-    assert list(frame.columns) == ["id", "ts", "actor", "type", "payload"]
+    assert list(frame.columns) == ["id", "ts", "actor", "type", "payload", "demo"]
     assert len(frame) == len(expected)
 
     card = (out / "README.md").read_text(encoding="utf-8")
@@ -335,8 +336,9 @@ def test_export_loads_with_datasets(
         {"config_name": "default", "data_files": "events.parquet"},
         {"config_name": "transparency", "data_files": "transparency.parquet"},
     ]
-    for name in ("id", "ts", "actor", "type", "payload"):
+    for name in ("id", "ts", "actor", "type", "payload", "demo"):
         assert f"| `{name}` |" in card
+    assert "No event is demo data" in card
     for type_ in ("report.filed", "moderation.action", "comment.added", "preference.set"):
         assert f"| `{type_}` |" in card
     assert "ethics-soc-3" in card  # credits the post

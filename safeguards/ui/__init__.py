@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from safeguards.ui import (
     serving,
     transparency,
 )
-from safeguards.ui.common import I18N, UiContext, new_browser_preference
+from safeguards.ui.common import I18N, UiContext, lang, new_browser_preference
 
 HERE = Path(__file__).parent
 CSS = (HERE / "style.css").read_text(encoding="utf-8")
@@ -44,6 +45,10 @@ READ_PERSONA = (
     f"() => {{ const p = localStorage.getItem({PERSONA_KEY!r}); "
     f"return {list(DEMO_PERSONAS)!r}.includes(p) ? p : 'visitor'; }}"
 )
+# The "Try this" panel's state in this browser (BrowserState keeps no falsy value).
+GUIDE_KEY = "openness-safeguards-guide"
+GUIDE_SECRET = "openness-safeguards-guide-v1"  # a preference, not a secret
+GUIDE_OPEN, GUIDE_CLOSED = "open", "closed"
 KEEP_PERSONA = f"(p) => {{ localStorage.setItem({PERSONA_KEY!r}, p); }}"
 
 
@@ -61,6 +66,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
         if settings.moderators_defaulted and not settings.demo:
             gr.Markdown(I18N("app.moderators_notice"), elem_id="moderators-notice")
         persona = _identity_row(settings.demo, settings.oauth)
+        guide = _try_this_guide(persona) if settings.demo else None
         loading = gr.Markdown(I18N("app.history_loading"), elem_id="history-loading", visible=False)
         history_timer = gr.Timer(2.0, active=False)
         location, route_go = router.build_controls()
@@ -114,6 +120,8 @@ def build_app(service: Safeguards) -> gr.Blocks:
             start = demo.load(_restore_persona, persona, persona, js=READ_PERSONA, **private)
         else:
             start = demo.load(lambda: None, None, None, **private)
+        if guide is not None:
+            start = start.then(guide.show, guide.inputs, guide.outputs, **private)
         (
             start.then(
                 routes.route, routes.inputs, routes.outputs, js=router.READ_ADDRESS, **private
@@ -154,6 +162,36 @@ def _identity_row(demo: bool, oauth: bool) -> Any:
     # Wired first, so the browser keeps a new choice before the tabs' handlers run.
     persona.input(None, persona, None, js=KEEP_PERSONA, api_visibility="private")
     return persona
+
+
+@dataclass
+class Guide:
+    """The demo's "Try this" panel: what `show` needs and updates."""
+
+    show: Callable[..., Any]
+    inputs: list[Any]
+    outputs: list[Any]
+
+
+def _try_this_guide(persona: Any) -> Guide:
+    """A short list of things to try as the chosen persona, in the reader's language.
+    Once closed it stays closed in this browser (a preference kept in localStorage)."""
+    closed = gr.BrowserState(GUIDE_OPEN, storage_key=GUIDE_KEY, secret=GUIDE_SECRET)
+    with gr.Accordion(I18N("guide.title"), open=True, elem_id="try-this") as panel:
+        steps = gr.Markdown(elem_id="try-this-steps")
+    quick = {"api_visibility": "private", "queue": False}
+    panel.collapse(lambda: GUIDE_CLOSED, None, closed, **quick)
+    panel.expand(lambda: GUIDE_OPEN, None, closed, **quick)
+
+    def show(chosen: str | None, remembered: str | None, request: gr.Request) -> list[Any]:
+        key = f"guide.{chosen if chosen in DEMO_PERSONAS else 'visitor'}"
+        return [gr.Accordion(open=remembered != GUIDE_CLOSED), tr(key, lang(request))]
+
+    def steps_for(chosen: str | None, request: gr.Request) -> str:
+        return show(chosen, None, request)[1]
+
+    persona.input(steps_for, persona, steps, api_visibility="private")
+    return Guide(show=show, inputs=[persona, closed], outputs=[panel, steps])
 
 
 def _restore_persona(stored: str | None) -> str:

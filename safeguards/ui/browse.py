@@ -65,6 +65,17 @@ def browse_address(
     return address(Route("browse", browse={k: v for k, v in params.items() if v}))
 
 
+def page_after(page_number: object, delta: int) -> int:
+    """The page before or after; junk from a raw call (a huge or non-finite number, a
+    string) counts as page 1, and the result stays a page number a page can show (an
+    integer past 64 bits cannot even be sent back)."""
+    try:
+        current = int(page_number or 1)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        current = 1
+    return min(max(1, current + delta), MAX_PAGE)
+
+
 def build(ctx: UiContext) -> BrowseTab:
     """Lay out the tab and wire its controls; return what the shell and router wire."""
     service = ctx.service
@@ -247,7 +258,7 @@ def build(ctx: UiContext) -> BrowseTab:
             profile: gr.OAuthProfile | None = None,
         ) -> tuple:
             """A page turn (or a typed page, or another view): only the cards change."""
-            wanted = max(1, int(page_number or 1) + delta)
+            wanted = page_after(page_number, delta)
             cards, summary_line, page_no, _ = run_search(
                 text,
                 kind_list,

@@ -22,6 +22,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from safeguards import demo_seed
 from safeguards import moderation as mod
 from safeguards.categories import REASONS
 from safeguards.errors import PermissionDenied, SafeguardsError
@@ -587,6 +588,9 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         api_visibility="private",
     )
 
+    if service.settings.demo:
+        _wire_demo_reset(ctx, lists, load_inputs, [*list_outputs, *item_outputs, q["notice"]])
+
     return ModerationTab(
         tab=tab,
         lists=lists,
@@ -595,6 +599,47 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         open_for_router=open_for_router,
         router_outputs=[tab, q["item_id"], q["notice"], *item_outputs],
     )
+
+
+def _wire_demo_reset(
+    ctx: UiContext, lists: Callable[..., list[Any]], inputs: list[Any], outputs: list[Any]
+) -> None:
+    """Demo mode: "Reset demo" (asks first), then the tab's lists from the new state.
+    The service checks the caller is a moderator and the app is in demo mode."""
+    service = ctx.service
+    with gr.Accordion(I18N("demo.reset_title"), open=False, elem_id="demo-reset-box"):
+        gr.Markdown(I18N("demo.reset_help"))
+        ask = gr.Button(I18N("demo.reset_button"), variant="stop", elem_id="demo-reset")
+        with gr.Column(visible=False) as confirm_box:
+            gr.Markdown(I18N("demo.reset_confirm"))
+            with gr.Row():
+                yes = gr.Button(I18N("demo.reset_yes"), variant="stop", elem_id="demo-reset-yes")
+                no = gr.Button(I18N("demo.reset_cancel"), elem_id="demo-reset-cancel")
+    quick = {"api_visibility": "private", "queue": False}
+    ask.click(lambda: gr.update(visible=True), None, confirm_box, **quick)
+    no.click(lambda: gr.update(visible=False), None, confirm_box, **quick)
+
+    @friendly_errors
+    def reset(
+        persona: str,
+        reasons: list[str],
+        kinds: list[str],
+        status: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        kept = service.reset_demo(user)
+        language = lang(request)
+        seeded = len(demo_seed.read_seeded(service.settings.state_dir))
+        kept_name = kept.name if kept is not None else "-"
+        notify(tr("demo.reset_done", language, n=seeded, kept=kept_name), language)
+        fresh = lists(persona, reasons, kinds, status, request, profile)
+        if not isinstance(fresh, list):  # refused: its toast is shown
+            return gr.skip()
+        return [*fresh, *_item_cleared(), "", gr.update(visible=False)]
+
+    yes.click(reset, inputs, [*outputs, confirm_box], api_visibility="private")
 
 
 # -- layout ---------------------------------------------------------------------------
