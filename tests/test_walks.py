@@ -141,7 +141,7 @@ def test_links_open_their_view_after_reload_and_back_returns(
     app: RunningApp, chromium: Browser
 ) -> None:
     context, page = signed_in(chromium, app, "mod-ana")
-    browse = "?category=consentful&kind=model&sort=downloads"
+    browse = "?category=consentful&kind=model&sort=downloads&page=1"
     page.goto(f"{app.url}/{browse}")
     wait_ready(page)
     expect(page.get_by_role("tab", name="Browse", exact=True)).to_have_attribute(
@@ -163,6 +163,9 @@ def test_links_open_their_view_after_reload_and_back_returns(
     expect(page).to_have_url(re.compile(r"category=consentful"))
     expect(picker.get_by_label("Consentful", exact=True)).to_be_checked()
     expect(page.locator("#browse-summary")).to_have_text(consentful_count)
+    page.goto(f"{app.url}/?sort=downloads&page=2")  # Gradio's own ?page= does not clash
+    wait_ready(page)
+    expect(page.locator("#browse-summary")).to_contain_text("page 2")
 
     artifact = "bigscience/bloom"
     page.goto(f"{app.url}/?artifact={artifact}")

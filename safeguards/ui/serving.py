@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from types import CodeType
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import gradio as gr
 from gradio import state_holder
@@ -182,10 +183,27 @@ async def _answer(send: Send, status: int, sentence: str, *, retry_after: int = 
     await send({"type": "http.response.body", "body": body})
 
 
+class BrowsePageAddress:
+    """ASGI middleware: Gradio's page route reads `?page=` as the name of one page of a
+    multipage app and answers 500 for any other value, but the app's Browse addresses
+    use `page=<n>` (the contract's links). The page itself reads its address in the
+    browser (`location.search`), so the server's copy of a page request drops `page`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"page=" in query and "/gradio_api/" not in scope.get("path", ""):
+            kept = [(k, v) for k, v in parse_qsl(query.decode("latin-1")) if k != "page"]
+            scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+        await self.app(scope, receive, send)
+
+
 def upload_guard(*, throttle: SignInThrottle | None = None) -> dict[str, Any]:
     """`launch()` arguments that refuse uploads and cap whatever would get past, and
-    (accounts mode) throttle sign-in attempts."""
-    middleware = [Middleware(RefuseUploads)]
+    (accounts mode) throttle sign-in attempts; Browse's `?page=` addresses pass."""
+    middleware = [Middleware(RefuseUploads), Middleware(BrowsePageAddress)]
     if throttle is not None:
         middleware.append(Middleware(ThrottleSignIn, throttle=throttle))
     return {
