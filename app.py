@@ -19,17 +19,13 @@ def main() -> None:
     )
     try:
         settings = Settings.from_env()
-        # Serve from the checkpoint's overlay first; the history loads once the app serves.
-        service = open_service(settings, defer_history=True)
+        service = open_service(settings)  # serves once state.db is current
         options = launch_options(service)
     except (CatalogError, ConfigError, LogError) as exc:
         sys.exit(f"Openness Safeguards cannot start:\n{exc}")
     demo = build_app(service)
     configure_queue(demo)
-    demo.launch(**options, prevent_thread_lock=True)
-    # Only now: decoding beside Gradio's start would slow it down (one GIL, two cores).
-    service.start_history()
-    demo.block_thread()
+    demo.launch(**options)
 
 
 if __name__ == "__main__":

@@ -14,18 +14,17 @@ log = logging.getLogger(__name__)
 SHUTDOWN_FLUSH_SECONDS = 8.0  # a Space restart allows a few seconds between SIGTERM and SIGKILL
 
 
-def open_service(settings: Settings, *, defer_history: bool = False) -> Safeguards:
-    """The service for `settings`; with SAFEGUARDS_HUB_DATASET, restored and synced.
-    `defer_history`: see `Safeguards.open` (the caller then calls `start_history()`)."""
+def open_service(settings: Settings) -> Safeguards:
+    """The service for `settings`; with SAFEGUARDS_HUB_DATASET, restored and synced."""
     if not settings.hub_dataset:
-        return Safeguards.open(settings, defer_history=defer_history)
+        return Safeguards.open(settings)
     sync = HubSync(settings.state_dir, settings.hub_dataset, token=os.environ.get("HF_TOKEN"))
     try:
         sync.restore()
     except HubSyncError as exc:
         # Keep serving from the local files; the sync thread retries and pulls later.
         log.error("%s. Serving from the local log; the sync will keep retrying.", exc)
-    service = Safeguards.open(settings, defer_history=defer_history)
+    service = Safeguards.open(settings)
     service.hub_sync = sync
     sync.on_new_remote_events = service.refold
     sync.start()

@@ -1,0 +1,621 @@
+"""`state.db`: the state folded from the event log, kept in SQLite beside the log.
+
+The JSON Lines log stays the record; this database is derived from it and can always be
+rebuilt. Every record the fold makes (`State`) has a row here, and the database holds, in
+the same transaction as those rows, the exact part of every log file they are the fold
+of (`log_position`: bytes and lines of whole lines applied, SHA-256 of those bytes). So
+the database never holds an event its position does not cover, nor the reverse.
+
+* Start-up (`open_state`): every recorded file must still start with the bytes recorded
+  (size and hash); the events after them (new lines, new files) are applied on top when
+  they all sort after the newest applied (ts, id). Otherwise (a file changed, shrank or
+  vanished, an older event arrived, the schema differs, the file is damaged) the database
+  is rebuilt from the whole log into a temporary file that replaces it atomically, and the
+  reason is logged.
+* Writes (`capture`, then `commit_written` called by the log writer once a batch is
+  fsynced): the rows an event changed are captured when it is applied (under the
+  service lock, in order) and written with the new position of the writer's file in one
+  transaction. A crash between the fsync and that commit leaves a log tail the next
+  start-up applies.
+* Several processes on one folder: each writes its own log files; a `generation` counter
+  tells a process that another one wrote the database since its own last commit, and it
+  then stops writing it (its events stay in the log, and the next start-up applies them)
+  rather than overwrite newer rows with its older view.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import typing
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from safeguards import records
+from safeguards.eventlog import (
+    Event,
+    LogError,
+    format_ts,
+    fsync_dir,
+    gc_paused,
+    list_files,
+    parse_lines,
+)
+from safeguards.state import State
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "state.db"
+# Bump whenever the tables or what the fold writes into them change: an older database
+# is then rebuilt from the log instead of being read with the wrong meaning.
+SCHEMA_VERSION = 1
+# The rate limits look back one hour; older times are not loaded.
+TIMES_KEPT = timedelta(days=1)
+PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events
+
+# table -> (record class, State attribute holding {id: record}). Rows keep the order the
+# records were first made in (`seq`), which is the order of the State's dicts and lists.
+RECORD_TABLES: dict[str, tuple[type, str]] = {
+    "reports": (records.Report, "reports"),
+    "discussions": (records.Discussion, "discussions"),
+    "comments": (records.Comment, "comments"),
+    "proposals": (records.TagProposal, "proposals"),
+    "access_requests": (records.AccessRequest, "access_requests"),
+    "actions": (records.ModerationAction, "actions"),
+    "appeals": (records.Appeal, "appeals"),
+}
+_NOT_STORED = {"comments"}  # Discussion.comments: rebuilt from the comments table
+_INDEXES = (
+    "reports(artifact_id)",
+    "reports(status)",
+    "reports(reporter)",
+    "discussions(artifact_id)",
+    "comments(discussion_id)",
+    "comments(author)",
+    "proposals(artifact_id)",
+    "access_requests(artifact_id)",
+    "actions(artifact_id)",
+    "appeals(action_id)",
+    "appeals(status)",
+)
+
+
+def _columns(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls) if f.name not in _NOT_STORED]
+
+
+def _schema() -> list[str]:
+    statements = [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE log_position (file TEXT PRIMARY KEY, bytes INTEGER NOT NULL,"
+        " lines INTEGER NOT NULL, sha256 TEXT NOT NULL)",
+        "CREATE TABLE events_seen (id TEXT PRIMARY KEY) WITHOUT ROWID",
+        "CREATE TABLE safeguards (artifact_id TEXT PRIMARY KEY, downgraded INTEGER,"
+        " private INTEGER, disabled INTEGER, gated INTEGER, content_warning INTEGER,"
+        " private_requested INTEGER)",
+        "CREATE TABLE merged_tags (artifact_id TEXT PRIMARY KEY, tags TEXT NOT NULL)",
+        "CREATE TABLE preferences (user TEXT PRIMARY KEY, show_mature_without_popup INTEGER)",
+        "CREATE TABLE rate_times (kind TEXT NOT NULL, user TEXT NOT NULL, ts TEXT NOT NULL)",
+        "CREATE INDEX rate_times_user ON rate_times(kind, user, ts)",
+    ]
+    for table, (cls, _) in RECORD_TABLES.items():
+        columns = ", ".join(f'"{c}"' if c != "id" else "id TEXT UNIQUE" for c in _columns(cls))
+        statements.append(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, {columns})")
+    for number, target in enumerate(_INDEXES):
+        statements.append(f"CREATE INDEX ix{number} ON {target}")
+    return statements
+
+
+def _upsert_sql(table: str, columns: list[str], key: str) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != key) or f"{key} = {key}"
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT({key}) DO UPDATE SET {updates}"
+    )
+
+
+_SAFEGUARD_COLUMNS = [f.name for f in dataclasses.fields(records.Safeguard)]
+_UPSERT: dict[str, str] = {
+    table: _upsert_sql(table, _columns(cls), "id") for table, (cls, _) in RECORD_TABLES.items()
+}
+_UPSERT["safeguards"] = _upsert_sql(
+    "safeguards", ["artifact_id", *_SAFEGUARD_COLUMNS], "artifact_id"
+)
+_UPSERT["merged_tags"] = _upsert_sql("merged_tags", ["artifact_id", "tags"], "artifact_id")
+_UPSERT["preferences"] = _upsert_sql("preferences", ["user", "show_mature_without_popup"], "user")
+_TIME_SQL = "INSERT INTO rate_times (kind, user, ts) VALUES (?, ?, ?)"
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, set):
+        return json.dumps(sorted(value), ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value), ensure_ascii=False)
+    return value
+
+
+def _decoder(hint: Any) -> Any:
+    """How to read a column back into the field typed `hint`."""
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        return bool
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    if origin is tuple:
+        return lambda raw: tuple(json.loads(raw))
+    if origin is list:
+        return json.loads
+    if origin is set:
+        return lambda raw: set(json.loads(raw))
+    if bool in typing.get_args(hint):  # bool | None
+        return lambda raw: None if raw is None else bool(raw)
+    return None  # stored as is
+
+
+def _row(record: Any, columns: list[str]) -> tuple[Any, ...]:
+    return tuple(_encode(getattr(record, c)) for c in columns)
+
+
+def _record_rows(table: str, record: Any) -> tuple[str, tuple[Any, ...]]:
+    cls, _ = RECORD_TABLES[table]
+    return _UPSERT[table], _row(record, _columns(cls))
+
+
+class StateDBError(LogError):
+    """The database cannot be used or rebuilt (a clear refusal to start)."""
+
+
+class _Rebuild(Exception):
+    """The database must be rebuilt from the whole log; the message says why."""
+
+
+_FIRST = "no database yet"
+# A captured change: SQL and its parameters, made when the event was applied.
+Op = tuple[str, tuple[Any, ...]]
+
+
+def touched_ops(state: State) -> list[Op]:
+    """The rows the events applied since the last call changed (State.touched)."""
+    ops: list[Op] = []
+    touched = state.touched
+    if touched is None:
+        return ops
+    for table, key, value in touched:
+        if table in RECORD_TABLES:
+            ops.append(_record_rows(table, value))
+        elif table == "safeguards":
+            ops.append((_UPSERT[table], (key, *_row(value, _SAFEGUARD_COLUMNS))))
+        elif table == "merged_tags":
+            ops.append((_UPSERT[table], (key, _encode(value))))
+        elif table == "preferences":
+            ops.append((_UPSERT[table], (key, int(value.show_mature_without_popup))))
+        else:  # "report_times" / "comment_times": one more time for `key`
+            ops.append((_TIME_SQL, (table, key, value)))
+    touched.clear()
+    return ops
+
+
+def _meta_ops(state: State, events: Iterable[Event]) -> list[Op]:
+    ops: list[Op] = [("INSERT OR IGNORE INTO events_seen (id) VALUES (?)", (e.id,)) for e in events]
+    for key, value in (
+        ("event_count", state.event_count),
+        ("skipped", state.skipped),
+        ("last_event_ts", state.last_event_ts),
+        ("last_key", json.dumps(list(state.last_key))),
+    ):
+        ops.append(("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value))))
+    return ops
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    # The log is what is fsynced: the database can always be repaired from it.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+@dataclasses.dataclass
+class _FileScan:
+    """One log file as start-up found it."""
+
+    data: bytes
+    end: int  # bytes of whole lines
+
+
+class StateDB:
+    """Owns `state.db` in a state folder: opening (verify, apply the tail, or rebuild),
+    and the writes that follow the log."""
+
+    def __init__(self, state_dir: Path | str) -> None:
+        self.state_dir = Path(state_dir)
+        self.path = self.state_dir / DB_NAME
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._hashers: dict[str, Any] = {}  # running SHA-256 of each file's applied bytes
+        self._sizes: dict[str, tuple[int, int]] = {}  # file -> (bytes, lines) applied
+        self._generation = 0
+        self.behind = False  # another writer (or a failure) made this process stop writing
+        self.last_open: dict[str, Any] = {}  # what the last open did (mode, reason, seconds)
+
+    # -- start-up -------------------------------------------------------------------
+
+    def open_state(self) -> State:
+        """The whole folded state, with the database brought up to date first."""
+        started = time.perf_counter()
+        with self._lock:
+            scans = {p.name: self._scan(p) for p in list_files(self.state_dir)}
+            try:
+                state, applied = self._resume(scans)
+                mode, reason = "resume", ""
+            except _Rebuild as exc:
+                reason = str(exc)
+                level = logging.INFO if reason == _FIRST else logging.WARNING
+                log.log(level, "%s: rebuilding from the event log (%s)", self.path, reason)
+                state = self._rebuild(scans)
+                mode, applied = "rebuild", state.event_count + state.skipped
+            state.touched = []
+            self.behind = False
+        self.last_open = {
+            "mode": mode,
+            "reason": reason,
+            "applied": applied,
+            "seconds": time.perf_counter() - started,
+        }
+        log.info(
+            "%s: %s, %d event(s) applied in %.2fs",
+            self.path,
+            mode,
+            applied,
+            self.last_open["seconds"],
+        )
+        return state
+
+    def _scan(self, path: Path) -> _FileScan:
+        data = path.read_bytes()
+        return _FileScan(data, data.rfind(b"\n") + 1)
+
+    def _resume(self, scans: dict[str, _FileScan]) -> tuple[State, int]:
+        if not self.path.exists():
+            raise _Rebuild(_FIRST if not scans else "the database is missing")
+        try:
+            # Reuse the open connection (a refold after a failed write must not need to
+            # write: the disk may be full).
+            conn = self._conn or _connect(self.path)
+            self._conn = None
+            try:
+                return self._resume_with(conn, scans)
+            except BaseException:
+                conn.close()
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise _Rebuild(f"the database cannot be read ({exc})") from None
+
+    def _resume_with(
+        self, conn: sqlite3.Connection, scans: dict[str, _FileScan]
+    ) -> tuple[State, int]:
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise _Rebuild(f"schema version {meta.get('schema_version')} != {SCHEMA_VERSION}")
+        hashers: dict[str, Any] = {}
+        sizes: dict[str, tuple[int, int]] = {}
+        for name, size, lines, digest in conn.execute("SELECT * FROM log_position"):
+            scan = scans.get(name)
+            if scan is None:
+                raise _Rebuild(f"{name} has vanished")
+            if scan.end < size:
+                raise _Rebuild(f"{name} shrank below the {size} bytes applied")
+            hasher = hashlib.sha256(memoryview(scan.data)[:size])
+            if hasher.hexdigest() != digest or scan.data.count(b"\n", 0, size) != lines:
+                raise _Rebuild(f"{name} no longer starts with the bytes applied")
+            hashers[name], sizes[name] = hasher, (size, lines)
+        last_key = tuple(json.loads(meta.get("last_key", '["", ""]')))
+        tail: list[Event] = []
+        for name, scan in scans.items():
+            start = sizes.get(name, (0, 0))[0]
+            lines = scan.data.count(b"\n", 0, start)
+            tail.extend(parse_lines(self.state_dir / name, scan.data[start : scan.end], lines + 1))
+        fresh = self._unseen(conn, tail)
+        if any((e.ts, e.id) <= last_key for e in fresh):
+            raise _Rebuild("events older than the newest applied one arrived")
+        fresh.sort(key=lambda e: (e.ts, e.id))
+        state = self._load(conn, meta)
+        state.touched = []
+        with gc_paused():
+            for event in fresh:
+                state.apply(event)
+        ops = touched_ops(state) + _meta_ops(state, fresh)
+        changed = bool(fresh) or set(sizes) != set(scans)
+        for name, scan in scans.items():
+            old = sizes.get(name, (0, 0))[0]
+            hasher = hashers.setdefault(name, hashlib.sha256())
+            hasher.update(memoryview(scan.data)[old : scan.end])
+            changed = changed or old != scan.end
+            sizes[name] = (scan.end, scan.data.count(b"\n", 0, scan.end))
+        generation = int(meta.get("generation", "0"))
+        if changed:
+            generation += 1
+            ops += [*self._position_ops(sizes, hashers), _generation_op(generation)]
+            _run(conn, ops)
+        self._conn, self._hashers, self._sizes = conn, hashers, sizes
+        self._generation = generation
+        return state, len(fresh)
+
+    @staticmethod
+    def _unseen(conn: sqlite3.Connection, events: list[Event]) -> list[Event]:
+        """`events` without those applied already (the same id in another file) or twice."""
+        fresh: list[Event] = []
+        ids: set[str] = set()
+        for event in events:
+            if event.id in ids:
+                continue
+            ids.add(event.id)
+            found = conn.execute("SELECT 1 FROM events_seen WHERE id = ?", (event.id,)).fetchone()
+            if found is None:
+                fresh.append(event)
+        return fresh
+
+    def _load(self, conn: sqlite3.Connection, meta: dict[str, str]) -> State:
+        """The State of the rows (the same records, in the same order, as the fold)."""
+        state = State()
+        with gc_paused():
+            for table, (cls, attribute) in RECORD_TABLES.items():
+                columns = _columns(cls)
+                hints = typing.get_type_hints(cls)
+                decoders = [(i, _decoder(hints[c])) for i, c in enumerate(columns)]
+                decoders = [(i, d) for i, d in decoders if d is not None]
+                names = ", ".join(f'"{c}"' for c in columns)
+                made = []
+                for row in conn.execute(f"SELECT {names} FROM {table} ORDER BY seq"):
+                    values = list(row)
+                    for i, decode in decoders:
+                        values[i] = decode(values[i])
+                    made.append(cls(**dict(zip(columns, values, strict=True))))
+                if attribute == "actions":
+                    state.actions = made
+                else:
+                    setattr(state, attribute, {r.id: r for r in made})
+            for row in conn.execute("SELECT * FROM safeguards"):
+                hints = typing.get_type_hints(records.Safeguard)
+                values = {
+                    c: _decoder(hints[c])(v)
+                    for c, v in zip(_SAFEGUARD_COLUMNS, row[1:], strict=True)
+                }
+                state.safeguards[row[0]] = records.Safeguard(**values)
+            for artifact_id, tags in conn.execute("SELECT artifact_id, tags FROM merged_tags"):
+                state.merged_tags[artifact_id] = json.loads(tags)
+            for user, flag in conn.execute("SELECT * FROM preferences"):
+                state.preferences[user] = records.Preferences(bool(flag))
+            cutoff = format_ts(datetime.now(UTC) - TIMES_KEPT)
+            for kind, user, ts in conn.execute(
+                "SELECT kind, user, ts FROM rate_times WHERE ts >= ? ORDER BY rowid", (cutoff,)
+            ):
+                getattr(state, kind)[user].append(datetime.fromisoformat(ts))
+            _index(state)
+        state.event_count = int(meta.get("event_count", "0"))
+        state.skipped = int(meta.get("skipped", "0"))
+        state.last_event_ts = meta.get("last_event_ts", "")
+        state.last_key = tuple(json.loads(meta.get("last_key", '["", ""]')))
+        return state
+
+    def _rebuild(self, scans: dict[str, _FileScan]) -> State:
+        """Fold the whole log and write it into a new database that replaces the old one
+        atomically (temporary file, fsync, rename, fsync of the folder)."""
+        events: list[Event] = []
+        seen: set[str] = set()
+        with gc_paused():
+            for name, scan in scans.items():
+                for event in parse_lines(self.state_dir / name, scan.data[: scan.end]):
+                    if event.id not in seen:
+                        seen.add(event.id)
+                        events.append(event)
+            events.sort(key=lambda e: (e.ts, e.id))
+            state = State()
+            for number, event in enumerate(events, start=1):
+                state.apply(event)
+                if number % PROGRESS_EVERY == 0:
+                    log.info("rebuild: %d of %d events folded", number, len(events))
+        temporary = self.path.with_name(f".{DB_NAME}.rebuild-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        try:
+            conn = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+                conn.execute("BEGIN")
+                for statement in _schema():
+                    conn.execute(statement)
+                _write_all(conn, state, seen)
+                hashers = {n: hashlib.sha256(memoryview(s.data)[: s.end]) for n, s in scans.items()}
+                sizes = {n: (s.end, s.data.count(b"\n", 0, s.end)) for n, s in scans.items()}
+                ops = _meta_ops(state, ()) + self._position_ops(sizes, hashers)
+                ops += [
+                    ("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)),
+                    _generation_op(1),
+                ]
+                for sql, params in ops:
+                    conn.execute(sql, params)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
+            for suffix in ("-wal", "-shm"):  # the old database's journal is not the new one's
+                with contextlib.suppress(FileNotFoundError):
+                    (self.path.parent / f"{DB_NAME}{suffix}").unlink()
+            os.replace(temporary, self.path)
+            fsync_dir(self.state_dir)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise StateDBError(f"{self.path}: cannot rebuild the database ({exc})") from None
+        self._conn = _connect(self.path)
+        self._hashers, self._sizes, self._generation = hashers, sizes, 1
+        return state
+
+    @staticmethod
+    def _position_ops(sizes: dict[str, tuple[int, int]], hashers: dict[str, Any]) -> list[Op]:
+        return [
+            (
+                "INSERT OR REPLACE INTO log_position VALUES (?, ?, ?, ?)",
+                (name, size, lines, hashers[name].hexdigest()),
+            )
+            for name, (size, lines) in sizes.items()
+        ]
+
+    # -- writes -----------------------------------------------------------------------
+
+    def capture(self, state: State, events: list[Event]) -> list[Op]:
+        """The statements for `events`, just applied to `state` (under the service lock)."""
+        return touched_ops(state) + _meta_ops(state, events)
+
+    def commit_written(self, path: Path, start: int, data: bytes, batches: list[Any]) -> None:
+        """Called by the log writer once `data` is fsynced at `start` in `path`: the
+        captured statements of its events and the file's new position, in one transaction.
+        A failure is logged, never raised: the events are in the log, and the next
+        start-up applies what the database missed."""
+        with self._lock:
+            if self._conn is None or self.behind:
+                return
+            name = path.name
+            size, lines = self._sizes.get(name, (0, 0))
+            if size != start:
+                self._stop(f"{name} is at byte {start}, the database at {size}")
+                return
+            if any(batch is None for batch in batches):
+                self._stop(f"events were written to {name} without their rows")
+                return
+            hasher = self._hashers.get(name) or hashlib.sha256()
+            hasher = hasher.copy()
+            hasher.update(data)
+            ops: list[Op] = [op for batch in batches for op in batch]
+            new = (size + len(data), lines + data.count(b"\n"))
+            ops += self._position_ops({name: new}, {name: hasher})
+            ops.append(_generation_op(self._generation + 1))
+            try:
+                _run(self._conn, ops, check_generation=self._generation)
+            except _Stale:
+                self._stop("another process wrote the database")
+                return
+            except sqlite3.Error as exc:
+                self._stop(f"the database write failed ({exc})")
+                return
+            self._hashers[name], self._sizes[name] = hasher, new
+            self._generation += 1
+
+    def _stop(self, why: str) -> None:
+        log.error(
+            "%s: %s; this process stops writing the database (the log keeps every event "
+            "and the next start-up applies them)",
+            self.path,
+            why,
+        )
+        self.behind = True
+
+    def positions(self) -> dict[str, tuple[int, int, str]]:
+        """The recorded position of each file (for checks and tests)."""
+        with self._lock:
+            conn = self._conn or sqlite3.connect(self.path)
+            return {n: (b, li, h) for n, b, li, h in conn.execute("SELECT * FROM log_position")}
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (reads that SQL answers better than the records)."""
+        with self._lock:
+            assert self._conn is not None
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class _Stale(Exception):
+    pass
+
+
+def _generation_op(generation: int) -> Op:
+    return ("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (str(generation),))
+
+
+def _run(conn: sqlite3.Connection, ops: list[Op], *, check_generation: int | None = None) -> None:
+    """`ops` in one transaction (BEGIN IMMEDIATE: the write lock first, then the check)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if check_generation is not None:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            if row is None or int(row[0]) != check_generation:
+                raise _Stale
+        for sql, params in ops:
+            conn.execute(sql, params)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _write_all(conn: sqlite3.Connection, state: State, seen: Iterable[str]) -> None:
+    """Every record of `state` (a rebuild)."""
+    conn.executemany("INSERT INTO events_seen (id) VALUES (?)", ((i,) for i in seen))
+    for table, (cls, attribute) in RECORD_TABLES.items():
+        found = getattr(state, attribute)
+        rows = found if isinstance(found, list) else found.values()
+        columns = _columns(cls)
+        conn.executemany(_UPSERT[table], (_row(r, columns) for r in rows))
+    conn.executemany(
+        _UPSERT["safeguards"],
+        ((k, *_row(v, _SAFEGUARD_COLUMNS)) for k, v in state.safeguards.items()),
+    )
+    conn.executemany(
+        _UPSERT["merged_tags"], ((k, _encode(v)) for k, v in state.merged_tags.items())
+    )
+    conn.executemany(
+        _UPSERT["preferences"],
+        ((k, int(v.show_mature_without_popup)) for k, v in state.preferences.items()),
+    )
+    for kind in ("report_times", "comment_times"):
+        conn.executemany(
+            _TIME_SQL,
+            (
+                (kind, user, format_ts(t))
+                for user, times in getattr(state, kind).items()
+                for t in times
+            ),
+        )
+
+
+def _index(state: State) -> None:
+    """The State's derived indexes, from its records (in record order)."""
+    for report in state.reports.values():
+        state.reports_by_artifact[report.artifact_id].append(report.id)
+    for discussion in state.discussions.values():
+        state.discussions_by_artifact[discussion.artifact_id].append(discussion.id)
+    for comment in state.comments.values():
+        state.discussions[comment.discussion_id].comments.append(comment)
+    for proposal in state.proposals.values():
+        state.proposals_by_artifact[proposal.artifact_id].append(proposal.id)
+    for request in state.access_requests.values():
+        state.access_by_artifact[request.artifact_id].append(request.id)
+    for number, action in enumerate(state.actions):
+        state.actions_by_artifact[action.artifact_id].append(number)
+    state.rebuild_indexes()
