@@ -329,7 +329,7 @@ class StateDB:
         for name, scan in scans.items():
             start = sizes.get(name, (0, 0))[0]
             lines = scan.data.count(b"\n", 0, start)
-            tail.extend(parse_lines(self.state_dir / name, scan.data[start : scan.end], lines + 1))
+            tail.extend(parse_lines(self.state_dir / name, scan.data[start:], lines + 1))
         fresh = self._unseen(conn, tail)
         if any((e.ts, e.id) <= last_key for e in fresh):
             raise _Rebuild("events older than the newest applied one arrived")
@@ -420,7 +420,7 @@ class StateDB:
         seen: set[str] = set()
         with gc_paused():
             for name, scan in scans.items():
-                for event in parse_lines(self.state_dir / name, scan.data[: scan.end]):
+                for event in parse_lines(self.state_dir / name, scan.data):
                     if event.id not in seen:
                         seen.add(event.id)
                         events.append(event)
