@@ -31,6 +31,7 @@ import enum
 import hashlib
 import json
 import logging
+import operator
 import os
 import sqlite3
 import threading
@@ -111,9 +112,12 @@ def _schema() -> list[str]:
     for table, (cls, _) in RECORD_TABLES.items():
         columns = ", ".join(f'"{c}"' if c != "id" else "id TEXT UNIQUE" for c in _columns(cls))
         statements.append(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, {columns})")
-    for number, target in enumerate(_INDEXES):
-        statements.append(f"CREATE INDEX ix{number} ON {target}")
     return statements
+
+
+def _index_statements() -> list[str]:
+    """Made after a rebuild's rows (faster than keeping them up to date row by row)."""
+    return [f"CREATE INDEX ix{number} ON {target}" for number, target in enumerate(_INDEXES)]
 
 
 def _upsert_sql(table: str, columns: list[str], key: str) -> str:
@@ -167,13 +171,39 @@ def _decoder(hint: Any) -> Any:
     return None  # stored as is
 
 
-def _row(record: Any, columns: list[str]) -> tuple[Any, ...]:
-    return tuple(_encode(getattr(record, c)) for c in columns)
+def _encoder(hint: Any) -> Any:
+    """How to store a field typed `hint` (None: as it is)."""
+    if hint is bool or bool in typing.get_args(hint):
+        return _encode
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _encode
+    if typing.get_origin(hint) in (tuple, list, set):
+        return _encode
+    return None
+
+
+def _row_maker(cls: type, columns: list[str]) -> Any:
+    """A function making the row of a record of `cls` (only the columns that need it are
+    converted: a rebuild makes millions of rows)."""
+    hints = typing.get_type_hints(cls)
+    get = operator.attrgetter(*columns)
+    converted = [(i, e) for i, c in enumerate(columns) if (e := _encoder(hints[c])) is not None]
+
+    def row(record: Any) -> tuple[Any, ...]:
+        values = list(get(record))
+        for i, encode in converted:
+            values[i] = encode(values[i])
+        return tuple(values)
+
+    return row
+
+
+_ROWS = {table: _row_maker(cls, _columns(cls)) for table, (cls, _) in RECORD_TABLES.items()}
+_SAFEGUARD_ROW = _row_maker(records.Safeguard, _SAFEGUARD_COLUMNS)
 
 
 def _record_rows(table: str, record: Any) -> tuple[str, tuple[Any, ...]]:
-    cls, _ = RECORD_TABLES[table]
-    return _UPSERT[table], _row(record, _columns(cls))
+    return _UPSERT[table], _ROWS[table](record)
 
 
 class StateDBError(LogError):
@@ -199,7 +229,7 @@ def touched_ops(state: State) -> list[Op]:
         if table in RECORD_TABLES:
             ops.append(_record_rows(table, value))
         elif table == "safeguards":
-            ops.append((_UPSERT[table], (key, *_row(value, _SAFEGUARD_COLUMNS))))
+            ops.append((_UPSERT[table], (key, *_SAFEGUARD_ROW(value))))
         elif table == "merged_tags":
             ops.append((_UPSERT[table], (key, _encode(value))))
         elif table == "preferences":
@@ -212,14 +242,17 @@ def touched_ops(state: State) -> list[Op]:
 
 def _meta_ops(state: State, events: Iterable[Event]) -> list[Op]:
     ops: list[Op] = [("INSERT OR IGNORE INTO events_seen (id) VALUES (?)", (e.id,)) for e in events]
-    for key, value in (
-        ("event_count", state.event_count),
-        ("skipped", state.skipped),
+    values = (
+        ("event_count", str(state.event_count)),
+        ("skipped", str(state.skipped)),
         ("last_event_ts", state.last_event_ts),
         ("last_key", json.dumps(list(state.last_key))),
-    ):
-        ops.append(("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value))))
+    )
+    ops.append((_META_SQL, tuple(v for pair in values for v in pair)))
     return ops
+
+
+_META_SQL = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?), (?, ?)"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -438,10 +471,13 @@ class StateDB:
             try:
                 conn.execute("PRAGMA journal_mode=OFF")
                 conn.execute("PRAGMA synchronous=OFF")
+                conn.execute("PRAGMA cache_size=-262144")  # 256 MiB while building
                 conn.execute("BEGIN")
                 for statement in _schema():
                     conn.execute(statement)
                 _write_all(conn, state, seen)
+                for statement in _index_statements():
+                    conn.execute(statement)
                 hashers = {n: hashlib.sha256(memoryview(s.data)[: s.end]) for n, s in scans.items()}
                 sizes = {n: (s.end, s.data.count(b"\n", 0, s.end)) for n, s in scans.items()}
                 ops = _meta_ops(state, ()) + self._position_ops(sizes, hashers)
@@ -576,15 +612,15 @@ def _run(conn: sqlite3.Connection, ops: list[Op], *, check_generation: int | Non
 
 def _write_all(conn: sqlite3.Connection, state: State, seen: Iterable[str]) -> None:
     """Every record of `state` (a rebuild)."""
-    conn.executemany("INSERT INTO events_seen (id) VALUES (?)", ((i,) for i in seen))
-    for table, (cls, attribute) in RECORD_TABLES.items():
+    # Sorted: appending to the B-tree is much faster than inserting at random places.
+    conn.executemany("INSERT INTO events_seen (id) VALUES (?)", ((i,) for i in sorted(seen)))
+    for table, (_, attribute) in RECORD_TABLES.items():
         found = getattr(state, attribute)
         rows = found if isinstance(found, list) else found.values()
-        columns = _columns(cls)
-        conn.executemany(_UPSERT[table], (_row(r, columns) for r in rows))
+        conn.executemany(_UPSERT[table], map(_ROWS[table], rows))
     conn.executemany(
         _UPSERT["safeguards"],
-        ((k, *_row(v, _SAFEGUARD_COLUMNS)) for k, v in state.safeguards.items()),
+        ((k, *_SAFEGUARD_ROW(v)) for k, v in state.safeguards.items()),
     )
     conn.executemany(
         _UPSERT["merged_tags"], ((k, _encode(v)) for k, v in state.merged_tags.items())
@@ -593,6 +629,7 @@ def _write_all(conn: sqlite3.Connection, state: State, seen: Iterable[str]) -> N
         _UPSERT["preferences"],
         ((k, int(v.show_mature_without_popup)) for k, v in state.preferences.items()),
     )
+    cutoff = datetime.now(UTC) - TIMES_KEPT  # older times can never count again
     for kind in ("report_times", "comment_times"):
         conn.executemany(
             _TIME_SQL,
@@ -600,6 +637,7 @@ def _write_all(conn: sqlite3.Connection, state: State, seen: Iterable[str]) -> N
                 (kind, user, format_ts(t))
                 for user, times in getattr(state, kind).items()
                 for t in times
+                if t >= cutoff
             ),
         )
 
