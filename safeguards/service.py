@@ -776,7 +776,9 @@ class Safeguards:
         the log is idle the files hold exactly what was acknowledged."""
         with self._lock:
             self.log.wait_idle()
-            self.state = self.db.open_state()  # the recorded state, then the rest of the log
+            # The new events on top of the state in memory when state.db is exactly it,
+            # else the recorded state read again, then the rest of the log.
+            self.state = self.db.open_state(current=self.state)
 
     def _wait(self, ticket: int) -> None:
         try:

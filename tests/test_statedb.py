@@ -405,3 +405,24 @@ def test_random_writes_and_restarts_equal_the_full_fold(tmp_path: Path, seed: in
     assert canonical(service.state) == canonical(full_fold(state_dir))
     again = Safeguards.open(settings)
     assert canonical(again.state) == canonical(full_fold(state_dir))
+
+
+def test_a_pull_applies_newer_replica_events_in_place(tmp_path: Path) -> None:
+    """A Hub pull bringing newer events: applied to the state in memory (not read again),
+    equal to the full fold; an older one: rebuilt, still equal."""
+    state_dir = tmp_path / "state"
+    settings = service_settings(state_dir)
+    service = Safeguards.open(settings)
+    service.report(service.user("alice"), "bigscience/bloom", "spam", "mine")
+    held = service.state
+    writer = LogWriter(state_dir, seed=9)
+    newer = writer.events(40, start_minute=0)
+    writer.append("replica-00001", [line.replace('"ts":"2025-', '"ts":"2099-') for line in newer])
+    service.refold()
+    assert service.state is held and service.db.last_open["applied"] == 40
+    assert canonical(service.state) == canonical(full_fold(state_dir))
+    writer.append("replica2-00001", writer.events(5, start_minute=0))  # 2025: older
+    service.refold()
+    assert service.db.last_open["mode"] == "rebuild"
+    assert canonical(service.state) == canonical(full_fold(state_dir))
+    assert canonical(Safeguards.open(settings).state) == canonical(full_fold(state_dir))
