@@ -202,6 +202,28 @@ _ROWS = {table: _row_maker(cls, _columns(cls)) for table, (cls, _) in RECORD_TAB
 _SAFEGUARD_ROW = _row_maker(records.Safeguard, _SAFEGUARD_COLUMNS)
 
 
+def _reader(table: str, cls: type) -> tuple[str, list[tuple[int, Any]]]:
+    """The SELECT giving a table's rows as the positional arguments of `cls` (in field
+    order; a field not stored, Discussion.comments, comes back as a new empty list), and
+    the converters of the columns that need one."""
+    hints = typing.get_type_hints(cls)
+    names, decoders = [], []
+    for i, f in enumerate(dataclasses.fields(cls)):
+        if f.name in _NOT_STORED:
+            names.append("NULL")
+            decoders.append((i, lambda _: []))
+            continue
+        names.append(f'"{f.name}"')
+        decode = _decoder(hints[f.name])
+        if decode is not None:
+            decoders.append((i, decode))
+    return f"SELECT {', '.join(names)} FROM {table} ORDER BY seq", decoders
+
+
+_READERS = {table: _reader(table, cls) for table, (cls, _) in RECORD_TABLES.items()}
+_SAFEGUARD_DECODERS = [_decoder(hint) for hint in typing.get_type_hints(records.Safeguard).values()]
+
+
 def _record_rows(table: str, record: Any) -> tuple[str, tuple[Any, ...]]:
     return _UPSERT[table], _ROWS[table](record)
 
@@ -263,12 +285,27 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-@dataclasses.dataclass
-class _FileScan:
-    """One log file as start-up found it."""
+def _hash_prefix(path: Path, size: int) -> tuple[Any, int] | None:
+    """SHA-256 and newline count of the first `size` bytes of `path` (read in chunks,
+    never the whole file at once), or None when the file is shorter."""
+    hasher = hashlib.sha256()
+    lines = 0
+    with path.open("rb") as handle:
+        left = size
+        while left:
+            chunk = handle.read(min(left, 1 << 20))
+            if not chunk:
+                return None
+            hasher.update(chunk)
+            lines += chunk.count(b"\n")
+            left -= len(chunk)
+    return hasher, lines
 
-    data: bytes
-    end: int  # bytes of whole lines
+
+def _read_from(path: Path, offset: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read()
 
 
 class StateDB:
@@ -296,7 +333,7 @@ class StateDB:
         applied to it in place instead of reading every row again."""
         started = time.perf_counter()
         with self._lock:
-            scans = {p.name: self._scan(p) for p in list_files(self.state_dir)}
+            scans = {p.name: p for p in list_files(self.state_dir)}
             try:
                 state, applied = self._resume(scans, current)
                 mode, reason = "resume", ""
@@ -323,11 +360,7 @@ class StateDB:
         )
         return state
 
-    def _scan(self, path: Path) -> _FileScan:
-        data = path.read_bytes()
-        return _FileScan(data, data.rfind(b"\n") + 1)
-
-    def _resume(self, scans: dict[str, _FileScan], current: State | None) -> tuple[State, int]:
+    def _resume(self, scans: dict[str, Path], current: State | None) -> tuple[State, int]:
         if not self.path.exists():
             raise _Rebuild(_FIRST if not scans else "the database is missing")
         try:
@@ -344,7 +377,7 @@ class StateDB:
             raise _Rebuild(f"the database cannot be read ({exc})") from None
 
     def _resume_with(
-        self, conn: sqlite3.Connection, scans: dict[str, _FileScan], current: State | None
+        self, conn: sqlite3.Connection, scans: dict[str, Path], current: State | None
     ) -> tuple[State, int]:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("schema_version") != str(SCHEMA_VERSION):
@@ -352,21 +385,23 @@ class StateDB:
         hashers: dict[str, Any] = {}
         sizes: dict[str, tuple[int, int]] = {}
         for name, size, lines, digest in conn.execute("SELECT * FROM log_position"):
-            scan = scans.get(name)
-            if scan is None:
+            path = scans.get(name)
+            if path is None:
                 raise _Rebuild(f"{name} has vanished")
-            if scan.end < size:
+            found = _hash_prefix(path, size)
+            if found is None:
                 raise _Rebuild(f"{name} shrank below the {size} bytes applied")
-            hasher = hashlib.sha256(memoryview(scan.data)[:size])
-            if hasher.hexdigest() != digest or scan.data.count(b"\n", 0, size) != lines:
+            hasher, counted = found
+            if hasher.hexdigest() != digest or counted != lines:
                 raise _Rebuild(f"{name} no longer starts with the bytes applied")
             hashers[name], sizes[name] = hasher, (size, lines)
         last_key = tuple(json.loads(meta.get("last_key", '["", ""]')))
         tail: list[Event] = []
-        for name, scan in scans.items():
-            start = sizes.get(name, (0, 0))[0]
-            lines = scan.data.count(b"\n", 0, start)
-            tail.extend(parse_lines(self.state_dir / name, scan.data[start:], lines + 1))
+        tails: dict[str, bytes] = {}
+        for name, path in scans.items():
+            start, lines = sizes.get(name, (0, 0))
+            tails[name] = data = _read_from(path, start)
+            tail.extend(parse_lines(path, data, lines + 1))
         fresh = self._unseen(conn, tail)
         if any((e.ts, e.id) <= last_key for e in fresh):
             raise _Rebuild("events older than the newest applied one arrived")
@@ -385,12 +420,13 @@ class StateDB:
                 state.apply(event)
         ops = touched_ops(state) + _meta_ops(state, fresh)
         changed = bool(fresh) or set(sizes) != set(scans)
-        for name, scan in scans.items():
-            old = sizes.get(name, (0, 0))[0]
+        for name, data in tails.items():
+            old, old_lines = sizes.get(name, (0, 0))
+            end = data.rfind(b"\n") + 1  # whole lines only
             hasher = hashers.setdefault(name, hashlib.sha256())
-            hasher.update(memoryview(scan.data)[old : scan.end])
-            changed = changed or old != scan.end
-            sizes[name] = (scan.end, scan.data.count(b"\n", 0, scan.end))
+            hasher.update(memoryview(data)[:end])
+            changed = changed or end > 0
+            sizes[name] = (old + end, old_lines + data.count(b"\n", 0, end))
         generation = int(meta.get("generation", "0"))
         if changed:
             generation += 1
@@ -419,28 +455,22 @@ class StateDB:
         state = State()
         with gc_paused():
             for table, (cls, attribute) in RECORD_TABLES.items():
-                columns = _columns(cls)
-                hints = typing.get_type_hints(cls)
-                decoders = [(i, _decoder(hints[c])) for i, c in enumerate(columns)]
-                decoders = [(i, d) for i, d in decoders if d is not None]
-                names = ", ".join(f'"{c}"' for c in columns)
+                select, decoders = _READERS[table]
                 made = []
-                for row in conn.execute(f"SELECT {names} FROM {table} ORDER BY seq"):
+                append = made.append
+                for row in conn.execute(select):
                     values = list(row)
                     for i, decode in decoders:
                         values[i] = decode(values[i])
-                    made.append(cls(**dict(zip(columns, values, strict=True))))
+                    append(cls(*values))
                 if attribute == "actions":
                     state.actions = made
                 else:
                     setattr(state, attribute, {r.id: r for r in made})
+            guard_decoders = _SAFEGUARD_DECODERS
             for row in conn.execute("SELECT * FROM safeguards"):
-                hints = typing.get_type_hints(records.Safeguard)
-                values = {
-                    c: _decoder(hints[c])(v)
-                    for c, v in zip(_SAFEGUARD_COLUMNS, row[1:], strict=True)
-                }
-                state.safeguards[row[0]] = records.Safeguard(**values)
+                values = [decode(v) for decode, v in zip(guard_decoders, row[1:], strict=True)]
+                state.safeguards[row[0]] = records.Safeguard(*values)
             for artifact_id, tags in conn.execute("SELECT artifact_id, tags FROM merged_tags"):
                 state.merged_tags[artifact_id] = json.loads(tags)
             for user, flag in conn.execute("SELECT * FROM preferences"):
@@ -457,17 +487,24 @@ class StateDB:
         state.last_key = tuple(json.loads(meta.get("last_key", '["", ""]')))
         return state
 
-    def _rebuild(self, scans: dict[str, _FileScan]) -> State:
+    def _rebuild(self, scans: dict[str, Path]) -> State:
         """Fold the whole log and write it into a new database that replaces the old one
         atomically (temporary file, fsync, rename, fsync of the folder)."""
         events: list[Event] = []
         seen: set[str] = set()
+        hashers: dict[str, Any] = {}
+        sizes: dict[str, tuple[int, int]] = {}
         with gc_paused():
-            for name, scan in scans.items():
-                for event in parse_lines(self.state_dir / name, scan.data):
+            for name, path in scans.items():  # one file in memory at a time
+                data = path.read_bytes()
+                for event in parse_lines(path, data):
                     if event.id not in seen:
                         seen.add(event.id)
                         events.append(event)
+                end = data.rfind(b"\n") + 1
+                hashers[name] = hashlib.sha256(memoryview(data)[:end])
+                sizes[name] = (end, data.count(b"\n", 0, end))
+                del data
             events.sort(key=lambda e: (e.ts, e.id))
             state = State()
             for number, event in enumerate(events, start=1):
@@ -489,8 +526,6 @@ class StateDB:
                 _write_all(conn, state, seen)
                 for statement in _index_statements():
                     conn.execute(statement)
-                hashers = {n: hashlib.sha256(memoryview(s.data)[: s.end]) for n, s in scans.items()}
-                sizes = {n: (s.end, s.data.count(b"\n", 0, s.end)) for n, s in scans.items()}
                 ops = _meta_ops(state, ()) + self._position_ops(sizes, hashers)
                 ops += [
                     ("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)),
