@@ -431,6 +431,8 @@ class StateDB:
         if changed:
             generation += 1
             ops += [*self._position_ops(sizes, hashers), _generation_op(generation)]
+            cutoff = format_ts(datetime.now(UTC) - TIMES_KEPT)  # can never count again
+            ops.append(("DELETE FROM rate_times WHERE ts < ?", (cutoff,)))
             _run(conn, ops)
         self._conn, self._hashers, self._sizes = conn, hashers, sizes
         self._generation = generation
