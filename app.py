@@ -20,8 +20,7 @@ def main() -> None:
     )
     try:
         settings = Settings.from_env()
-        # Serve from the checkpoint's overlay first; the history loads once the app serves.
-        service = open_service(settings, defer_history=True)
+        service = open_service(settings)  # serves once state.db is current
         options = launch_options(service)
     except (CatalogError, ConfigError, LogError) as exc:
         sys.exit(f"Openness Safeguards cannot start:\n{exc}")
@@ -35,8 +34,6 @@ def main() -> None:
         f"http://{settings.server_name}:{settings.server_port}/"
     )
     print(startup_summary(settings, url=url, seeded=service.seeded_events), flush=True)
-    # Only now: decoding beside Gradio's start would slow it down (one GIL, two cores).
-    service.start_history()
     demo.block_thread()
 
 

@@ -1,24 +1,22 @@
-"""Start-up with a million-artifact catalog and a million-event log, against hello world.
+"""Start-up of `python app.py` with a big catalog and event log, against hello world.
 
-    .venv/bin/python bench/bench_startup.py [--runs 3] [--cold]
+    .venv/bin/python bench/bench_startup.py [--runs 3] [--cold] [--events N] [--catalog N]
 
-Each run starts `python app.py` as a user would (SAFEGUARDS_CATALOG = the 1M-row Parquet
-catalog, SAFEGUARDS_STATE_DIR = a folder with 1,000,000 events plus 1,000 written after
-the last checkpoint) and, alternately, a hello-world Gradio app; it measures the seconds
-from the process start until `/gradio_api/info` answers, and the resident memory (VmRSS
-in /proc/<pid>/status) then. For the app it also measures, from the process start: the
-first `/search` call over HTTP answered (made as soon as the app serves), and the whole
-history loaded (the app serves search from the checkpoint's overlay first and loads the
-history in a thread once it serves; the time is read from its "history ready" log line),
-with the memory then. Every figure is also given against hello world of the same run.
+Each run starts `python app.py` as a user would (SAFEGUARDS_CATALOG = the synthetic
+Parquet catalog, default 1M rows; SAFEGUARDS_STATE_DIR = a folder with `--events` events,
+default 1M, plus 1,000 written after state.db was last brought up to date) and,
+alternately, a hello-world Gradio app; it measures the seconds from the process start
+until `/gradio_api/info` answers (the app serves once state.db is current: the whole state
+is available then), the resident memory (VmRSS in /proc/<pid>/status) then, and the first
+`/search` call over HTTP. Every figure is also given against hello world of the same run.
 
-The state folder is `bench/out/state-1m`: hard links to the cached event files of
-`bench/out/log-1m` (generated once, see common.py), a tail of 1,000 newer events, and what
-the app keeps there: its checkpoint and the catalog cache. The first time, a preparation
-step folds the whole log once and writes the checkpoint (about a minute or two).
+The state folder is `bench/out/state-<events>`: hard links to the cached event files of
+`bench/out/log-<events>` (generated once, see common.py), a tail of 1,000 newer events, and
+what the app keeps there: state.db and the catalog cache. The first time, a preparation
+step builds state.db from the whole log once.
 
-`--cold` also times one start with neither checkpoint nor catalog cache (the whole log
-folded, the catalog read, validated and indexed), in a copy of the folder.
+`--cold` also times one start with neither state.db nor catalog cache (state.db rebuilt
+from the whole log, the catalog read, validated and indexed), in a copy of the folder.
 """
 
 from __future__ import annotations
@@ -49,10 +47,9 @@ from common import (  # noqa: E402
     event_log,
     peak_rss_mib,
     rss_mib,
+    size_label,
     write_events,
 )
-
-from safeguards import checkpoint  # noqa: E402
 
 EVENTS = 1_000_000
 TAIL = 1_000
@@ -67,14 +64,13 @@ gr.Interface(greet, "text", "text").launch(server_name="127.0.0.1")
 PREPARE = """
 import sys
 from pathlib import Path
-from safeguards import checkpoint
 from safeguards.catalog import CATALOG_CACHE_DIR, load_catalog
-prepare_dir, state_dir, catalog = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+from safeguards.statedb import StateDB
+state_dir, catalog = Path(sys.argv[1]), Path(sys.argv[2])
 load_catalog(catalog, cache_dir=state_dir / CATALOG_CACHE_DIR)
-result = checkpoint.load(prepare_dir)
-path = checkpoint.write(prepare_dir, "bench-prepare", result.state, result.position)
-path.rename(state_dir / path.name)
-print(result.mode, result.position.applied)
+db = StateDB(state_dir)
+db.open_state()
+print(db.last_open)
 """
 
 
@@ -93,32 +89,25 @@ def environment(port: int, state_dir: Path | None = None, catalog: Path | None =
     return env
 
 
-def prepare_state(catalog: Path) -> Path:
-    """bench/out/state-1m: the 1M-event log, its checkpoint, 1,000 newer events."""
-    log_dir = event_log(EVENTS, catalog_ids(EVENTS, 50_000))
-    state_dir = OUT / "state-1m"
+def prepare_state(catalog: Path, events: int = EVENTS) -> Path:
+    """bench/out/state-<events>: the log, its state.db, then 1,000 newer events."""
+    log_dir = event_log(events, catalog_ids(1_000_000, 50_000))
+    state_dir = OUT / f"state-{size_label(events)}"
     state_dir.mkdir(exist_ok=True)
     for source in log_dir.glob("events-*.jsonl"):
         target = state_dir / source.name
         if not target.exists():
             os.link(source, target)
-    current = [p for p in checkpoint.checkpoints(state_dir) if _current(p)]
-    if not current:  # none yet, or made by other fold code: fold the 1M events once
-        for old in state_dir.glob("checkpoint-*.pickle"):
-            old.unlink()
-        print("preparing: folding the whole log once and writing its checkpoint ...", flush=True)
-        started = time.perf_counter()
-        prepare_dir = OUT / "state-1m-prepare"
-        shutil.rmtree(prepare_dir, ignore_errors=True)
-        prepare_dir.mkdir()
-        for source in log_dir.glob("events-*.jsonl"):
-            os.link(source, prepare_dir / source.name)
-        command = [PYTHON, "-c", PREPARE, str(prepare_dir), str(state_dir), str(catalog)]
-        subprocess.run(command, cwd=ROOT, check=True)
-        shutil.rmtree(prepare_dir, ignore_errors=True)
-        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
     if not list(state_dir.glob("events-benchtail*.jsonl")):
-        ids = catalog_ids(EVENTS, 2_000, seed=2)
+        # A fresh folder (or one left by other code): state.db from the whole log, once.
+        print("preparing: building state.db from the whole log once ...", flush=True)
+        started = time.perf_counter()
+        for old in state_dir.glob("state.db*"):
+            old.unlink()
+        command = [PYTHON, "-c", PREPARE, str(state_dir), str(catalog)]
+        subprocess.run(command, cwd=ROOT, check=True)
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+        ids = catalog_ids(1_000_000, 2_000, seed=2)
         write_events(
             state_dir,
             TAIL,
@@ -128,15 +117,9 @@ def prepare_state(catalog: Path) -> Path:
             span=timedelta(days=1),
             writer_prefix="benchtail",
         )
+        keep = OUT / f"state-{size_label(events)}.db"  # each run starts from the same state
+        shutil.copy(state_dir / "state.db", keep)
     return state_dir
-
-
-def _current(path: Path) -> bool:
-    """Whether the checkpoint was written by this code (else it is prepared again)."""
-    try:
-        return checkpoint._read_header(path).data.get("code") == checkpoint.code_fingerprint()
-    except checkpoint.StaleCheckpoint:  # another format
-        return False
 
 
 def count_events(state_dir: Path) -> int:
@@ -175,23 +158,6 @@ def start(command: list[str], env: dict, port: int, log_path: Path) -> dict:
     }
 
 
-HISTORY_LINE = re.compile(r"^(\S+ \S+) INFO \S+: history ready", re.MULTILINE)
-
-
-def wait_for_history(run: dict, log_path: Path, timeout: float = 300.0) -> float:
-    """Seconds from the process start to the app's "history ready" log line."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        found = HISTORY_LINE.search(log_path.read_text(errors="replace"))
-        if found:
-            moment = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S,%f")
-            return moment.timestamp() - run["wall"]  # the log's local time, to the ms
-        if run["process"].poll() is not None:
-            break
-        time.sleep(0.05)
-    raise SystemExit(f"no 'history ready' line in {log_path}")
-
-
 def first_search(port: int) -> float:
     """One /search call over the REST API (submit, then read the result stream)."""
     base = f"http://127.0.0.1:{port}/gradio_api/call/search"
@@ -217,26 +183,10 @@ def stop(run: dict) -> None:
 
 def state_seconds(log_path: Path) -> str:
     text = log_path.read_text(errors="replace")
-    overlay = re.search(
-        r"checkpoint \S+ checked and its overlay read, with (\d+) newer event\(s\), in "
-        r"([\d.]+)s",
-        text,
-    )
-    history = re.search(
-        r"history of \S+ decoded and \d+ newer event\(s\) folded in ([\d.]+)s", text
-    )
-    if overlay and history:
-        return (
-            f"checkpoint checked + overlay read ({overlay.group(1)} newer events) "
-            f"{overlay.group(2)} s before serving; history decoded after it in "
-            f"{history.group(1)} s"
-        )
-    found = re.search(r"state loaded from \S+ and (\d+) newer event\(s\) in ([\d.]+)s", text)
+    found = re.search(r"state\.db: (resume|rebuild), (\d+) event\(s\) applied in ([\d.]+)s", text)
     if found:
-        return f"state from checkpoint + {found.group(1)} newer events: {found.group(2)} s"
-    found = re.search(r"state folded from (\d+) event\(s\) in ([\d.]+)s", text)
-    if found:
-        return f"state folded from {int(found.group(1)):,} events: {found.group(2)} s"
+        mode, applied, seconds = found.groups()
+        return f"state.db {mode}: {int(applied):,} events applied in {seconds} s"
     return "state: (no log line)"
 
 
@@ -244,9 +194,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold", action="store_true", help="also one start without caches")
+    parser.add_argument("--events", type=int, default=EVENTS)
+    parser.add_argument("--catalog", type=int, default=1_000_000)
     args = parser.parse_args(argv)
-    catalog = catalog_path(1_000_000)
-    state_dir = prepare_state(catalog)
+    catalog = catalog_path(args.catalog)
+    state_dir = prepare_state(catalog, args.events)
+    kept = OUT / f"state-{size_label(args.events)}.db"
     logs = OUT / "startup-logs"
     logs.mkdir(exist_ok=True)
     hello_file = OUT / "hello_app.py"
@@ -262,12 +215,13 @@ def main(argv: list[str] | None = None) -> None:
         port = free_port()
         env = environment(port, state_dir, catalog)
         log_path = logs / f"app-{i}.log"
+        for old in state_dir.glob("state.db*"):  # the same 1,000 newer events each time
+            old.unlink()
+        shutil.copy(kept, state_dir / "state.db")
         run = start([PYTHON, "app.py"], env, port, log_path)
         try:
             run["search_took_s"] = first_search(port)
             run["search_s"] = time.perf_counter() - run["started"]
-            run["history_s"] = wait_for_history(run, log_path)
-            run["rss_history"] = rss_mib(run["process"].pid)
             first_search(port)
             run["rss_after_search"] = rss_mib(run["process"].pid)
             run["peak_mib"] = peak_rss_mib(run["process"].pid)
@@ -281,8 +235,7 @@ def main(argv: list[str] | None = None) -> None:
             f" | app ready in {run['ready_s']:5.2f} s ({run['ready_s'] - h:+.2f} s), RSS "
             f"{run['rss_mib']:.0f} MiB; first /search answered at {run['search_s']:5.2f} s "
             f"({run['search_s'] - h:+.2f} s; the call took {run['search_took_s'] * 1000:.0f} "
-            f"ms); history ready at {run['history_s']:5.2f} s ({run['history_s'] - h:+.2f} s),"
-            f" RSS {run['rss_history']:.0f} MiB; {run['state']}",
+            f"ms); {run['state']}",
             flush=True,
         )
 
@@ -295,15 +248,13 @@ def main(argv: list[str] | None = None) -> None:
         f"median of {args.runs}: hello world ready {hello_s:.2f} s | app ready (/gradio_api/info)"
         f" {median(app, 'ready_s'):.2f} s: {median(app, 'ready_s') - hello_s:+.2f} s | first "
         f"/search answered {median(app, 'search_s'):.2f} s: "
-        f"{median(app, 'search_s') - hello_s:+.2f} s | whole history ready "
-        f"{median(app, 'history_s'):.2f} s: {median(app, 'history_s') - hello_s:+.2f} s"
+        f"{median(app, 'search_s') - hello_s:+.2f} s"
     )
     serving = max(r["rss_mib"] for r in app)
     searched = max(r["rss_after_search"] for r in app)
     print(
         f"resident memory: hello world {hello_mib:.0f} MiB | app when serving {serving:.0f} MiB"
-        f" ({serving - hello_mib:+.0f} MiB), with the history "
-        f"{max(r['rss_history'] for r in app):.0f} MiB, after a search {searched:.0f} MiB "
+        f" ({serving - hello_mib:+.0f} MiB), after a search {searched:.0f} MiB "
         f"({searched - hello_mib:+.0f} MiB; peak during start-up "
         f"{max(r['peak_mib'] for r in app):.0f} MiB)"
     )
@@ -319,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
         run = start([PYTHON, "app.py"], env, port, log_path)
         stop(run)  # served: nothing else to measure
         print(
-            f"cold start (no checkpoint, no catalog cache): ready in {run['ready_s']:.1f} s, "
+            f"cold start (no state.db, no catalog cache): ready in {run['ready_s']:.1f} s, "
             f"RSS {run['rss_mib']:.0f} MiB; {state_seconds(log_path)}"
         )
         shutil.rmtree(cold_dir, ignore_errors=True)

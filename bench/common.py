@@ -74,8 +74,6 @@ def event_log(events: int, artifact_ids: list[str], *, label: str | None = None)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("events-*.jsonl"):
         old.unlink()
-    for old in folder.glob("checkpoint-*"):
-        old.unlink()
     write_events(folder, events, artifact_ids, random.Random(events))
     done.write_text(str(events))
     print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)

@@ -45,8 +45,8 @@ def hold_state_folder(state_dir: Path) -> None:
 
 
 def _close_held_in_child() -> None:
-    """A forked child (the checkpoint writer) must not keep the lock alive after this
-    process dies: closing its copies leaves the parent's lock as it is."""
+    """A forked child (a worker, a subprocess before its exec) must not keep the lock
+    alive after this process dies: closing its copies leaves the parent's lock as is."""
     for descriptor in _HELD.values():
         with contextlib.suppress(OSError):
             os.close(descriptor)
@@ -56,14 +56,13 @@ def _close_held_in_child() -> None:
 os.register_at_fork(after_in_child=_close_held_in_child)
 
 
-def open_service(settings: Settings, *, defer_history: bool = False) -> Safeguards:
+def open_service(settings: Settings) -> Safeguards:
     """The service for `settings`; with SAFEGUARDS_HUB_DATASET, restored and synced.
-    `defer_history`: see `Safeguards.open` (the caller then calls `start_history()`).
     Holds the state folder's lock first (`hold_state_folder`)."""
     hold_state_folder(settings.state_dir)
     if not settings.hub_dataset:
         seeded = seed_if_wanted(settings)
-        service = Safeguards.open(settings, defer_history=defer_history)
+        service = Safeguards.open(settings)
         service.seeded_events = seeded
         return service
     sync = HubSync(settings.state_dir, settings.hub_dataset, token=os.environ.get("HF_TOKEN"))
@@ -76,7 +75,7 @@ def open_service(settings: Settings, *, defer_history: bool = False) -> Safeguar
         log.error("%s. Serving from the local log; the sync will keep retrying.", exc)
     else:
         seeded = seed_if_wanted(settings)  # an empty dataset: the seed is pushed like any log
-    service = Safeguards.open(settings, defer_history=defer_history)
+    service = Safeguards.open(settings)
     service.seeded_events = seeded
     service.hub_sync = sync
     sync.on_new_remote_events = service.refold

@@ -18,7 +18,7 @@ import secrets
 import socket
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -237,6 +237,11 @@ class EventLog:
         self.writer_name = writer_name or f"{host}-{os.getpid()}-{secrets.token_hex(4)}"
         self._cond = threading.Condition()
         self._pending: list[bytes] = []
+        self._pending_notes: list[Any] = []  # what `enqueue` was given beside each batch
+        # Called by the writing thread once a batch is fsynced, before anyone is told it is
+        # durable: (file, offset it starts at, bytes, notes). The service applies the
+        # batch to state.db there (see statedb.StateDB.commit_written).
+        self.on_written: Callable[[Path, int, bytes, list[Any]], None] | None = None
         self._queued = 0  # lines handed to append
         self._durable = 0  # lines known to be on disk
         self._flushing = False
@@ -276,16 +281,18 @@ class EventLog:
     def append_many(self, events: list[Event]) -> None:
         self.wait_durable(self.enqueue(events))
 
-    def enqueue(self, events: list[Event]) -> int:
+    def enqueue(self, events: list[Event], *, note: Any = None) -> int:
         """Queue events in this order and return a ticket for `wait_durable`.
 
         Callers that must keep their own order (the service applies events to the folded
         state under its lock) enqueue under that lock and wait outside it, so concurrent
-        users share one fsync instead of queueing for one each.
+        users share one fsync instead of queueing for one each. `note` is handed to
+        `on_written` with the batch that holds these events.
         """
         data = b"".join((e.to_json() + "\n").encode() for e in events)
         with self._cond:
             self._pending.append(data)
+            self._pending_notes.append(note)
             self._queued += 1
             return self._queued
 
@@ -309,15 +316,23 @@ class EventLog:
         so a half-written line is never followed by later lines in the same file.
         """
         batch, self._pending = self._pending, []
+        notes, self._pending_notes = self._pending_notes, []
         target = self._queued
         self._flushing = True
         self._cond.release()
         error: OSError | LogError | None = None
+        data = b"".join(batch)
         try:
-            self._write_durably(b"".join(batch))
+            path, start = self._write_durably(data)
         except (OSError, LogError) as exc:
             error = exc
             self._abandon_file()
+        else:
+            if self.on_written is not None:
+                try:
+                    self.on_written(path, start, data, notes)
+                except Exception:  # the events are durable; the callback repairs later
+                    log.exception("after writing %s: the on_written callback failed", path)
         finally:
             self._cond.acquire()
             self._flushing = False
@@ -327,8 +342,9 @@ class EventLog:
             self._durable = target
             self._cond.notify_all()
 
-    def _write_durably(self, data: bytes) -> None:
-        """Append and fsync; on failure cut the file back so no part of the batch stays."""
+    def _write_durably(self, data: bytes) -> tuple[Path, int]:
+        """Append and fsync; on failure cut the file back so no part of the batch stays.
+        Returns the file and the offset the batch starts at."""
         full = self._file_bytes and self._file_bytes + len(data) > self.max_file_bytes
         if self._fd is None or full:
             self._open_next_file()
@@ -344,7 +360,10 @@ class EventLog:
                 os.ftruncate(self._fd, self._file_bytes)
                 os.fsync(self._fd)
             raise
+        start = self._file_bytes
         self._file_bytes += len(data)
+        assert self.current_path is not None
+        return self.current_path, start
 
     def wait_idle(self) -> None:
         """Return once every queued event is written or failed (nothing in flight)."""

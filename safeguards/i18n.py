@@ -17,10 +17,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Based on the Hugging Face post [Ethics and Society Newsletter #3: Ethical Openness at Hugging Face](https://huggingface.co/blog/ethics-soc-3) (CC-BY-4.0).",
         "依据 Hugging Face 博文[《道德与社会问题简报 #3：Hugging Face 上的道德开放性》](https://huggingface.co/blog/zh/ethics-soc-3)（CC-BY-4.0）。",
     ),
-    "app.history_loading": (
-        "The app has just restarted and is still loading its history: browsing and search work now; reports, discussions and changes will be ready in a few seconds.",
-        "应用刚刚重启，仍在加载历史记录：现在可以浏览和搜索；举报、讨论和各项更改将在几秒钟后可用。",
-    ),
     "demo.banner": (
         "Demo mode: pick a persona to try each role (this browser remembers it). Nothing here signs you in for real.",
         "演示模式：选择一个角色来体验各项权限（此浏览器会记住你的选择）。这里不会真正登录。",
@@ -490,14 +486,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "只有制品的所有者或版主可以执行此操作。",
     ),
     "err.moderator_only": ("Only moderators can do this.", "只有版主可以执行此操作。"),
-    "err.history_loading": (
-        "The history is still loading; please try again in a moment.",
-        "历史记录仍在加载，请稍后再试。",
-    ),
-    "err.history_failed": (
-        "The history could not be loaded; please tell the administrators.",
-        "无法加载历史记录，请告知管理员。",
-    ),
     "err.no_artifact": ("No artifact with id “{id}”.", "没有 ID 为“{id}”的制品。"),
     "err.no_discussion": ("No discussion with id “{id}”.", "没有 ID 为“{id}”的讨论。"),
     "err.no_proposal": ("No proposal with id “{id}”.", "没有 ID 为“{id}”的提议。"),

@@ -191,8 +191,9 @@ def build_queue(
     moment = now or datetime.now(UTC)
     items: list[QueueItem] = []
     with service.locked_state() as state:
+        artifacts = service.catalog.get_many(state.reports_by_artifact)
         for artifact_id, report_ids in state.reports_by_artifact.items():
-            artifact = service.catalog.get(artifact_id)
+            artifact = artifacts.get(artifact_id)
             if artifact is None or (wanted_kinds and artifact.kind.value not in wanted_kinds):
                 continue
             reports = [state.reports[r] for r in report_ids]

@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import functools
 import logging
 import secrets
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from safeguards import demo_seed
 from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
 from safeguards.catalog import CATALOG_CACHE_DIR, Catalog, load_catalog
 from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
-from safeguards.checkpoint import Checkpointer, PendingResume
 from safeguards.config import Settings
 from safeguards.errors import (
     Conflict,
@@ -73,6 +70,7 @@ from safeguards.state import (
     REVERSALS,
     State,
 )
+from safeguards.statedb import StateDB
 from safeguards.textrules import clean_tag, clean_text
 
 log = logging.getLogger(__name__)
@@ -80,21 +78,6 @@ log = logging.getLogger(__name__)
 PROPOSABLE_TAGS: tuple[str, ...] = (NFAA_TAG, *(c.tag for c in CATEGORY_BY_SLUG.values()))
 MODERATION_ACTIONS: tuple[str, ...] = (*ARTIFACT_ACTIONS, *DISCUSSION_ACTIONS)
 _HOUR = timedelta(hours=1)
-# How long a call that needs the whole state waits for the history to finish loading.
-HISTORY_WAIT_SECONDS = 60.0
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _needs_history(method: _Method) -> _Method:
-    """For calls that read or change more than the overlay: they wait for the history
-    (`Safeguards._need_history`); no change is ever applied to a partial state."""
-
-    @functools.wraps(method)
-    def wrapper(self: Safeguards, *args: Any, **kwargs: Any) -> Any:
-        self._need_history()
-        return method(self, *args, **kwargs)
-
-    return cast(_Method, wrapper)
 
 
 def short_id(prefix: str) -> str:
@@ -161,169 +144,49 @@ class Safeguards:
         settings: Settings,
         catalog: Catalog,
         log_writer: EventLog,
-        checkpointer: Checkpointer | None = None,
-        pending: PendingResume | None = None,
+        db: StateDB | None = None,
+        state: State | None = None,
     ) -> None:
+        """`db` and `state`: an opened StateDB and the state it returned (else opened here)."""
         self.settings = settings
         self.catalog = catalog
         self.log = log_writer
         self._lock = threading.RLock()
-        self.history_wait_seconds = HISTORY_WAIT_SECONDS
         self._preference_times: dict[str, list[datetime]] = {}
-        # Set once `_state` is the whole fold (or the history failed: `_history_error`).
-        self._history_ready = threading.Event()
-        self._history_error: str | None = None
-        self._history_thread: threading.Thread | None = None
-        self._history_start_lock = threading.Lock()
-        self._pending = pending
-        # While the history loads: the checkpoint's overlay with the newer events' changes,
-        # exact for search, browse and page gating; never written to.
-        self._early: State | None = None
-        self._state: State | None = None
-        if pending is not None:
-            assert checkpointer is not None and pending.overlay is not None
-            self._early = pending.overlay
-        else:
-            if checkpointer is None or checkpointer.last_load is None:
-                checkpointer = checkpointer or Checkpointer(
-                    settings.state_dir, log_writer.writer_name
-                )
-                checkpointer.load()
-            assert checkpointer.last_load is not None
-            # The fold of the log, resumed from a verified checkpoint when there is one.
-            self._state = checkpointer.last_load.state
-            self._history_ready.set()
-        self._checkpoints = checkpointer
-        checkpointer.start(self)  # keeps a recent checkpoint on disk for the next start
+        if db is None or state is None:
+            db = StateDB(settings.state_dir)
+            state = db.open_state()
+        self.state = state
+        self.db = db  # state.db: the state, kept beside the log (see statedb)
+        log_writer.on_written = db.commit_written
         self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
         self.seeded_events = 0  # events of the demo history written at this start (demo_seed)
 
     @classmethod
-    def open(cls, settings: Settings, *, defer_history: bool = False) -> Safeguards:
-        """Load the catalog, check the state folder and fold the log (start-up errors name
-        the file and line). The catalog (Arrow, cached under the state folder) loads in a
-        thread beside the state; a bad catalog is still the error reported first.
-
-        With `defer_history`, a verified checkpoint's history (reports, discussions,
-        comments...) is decoded later, by `start_history()` or the first call that needs
-        it: search and browse are served from the checkpoint's overlay meanwhile, so the
-        app serves seconds sooner."""
-        pending = None
+    def open(cls, settings: Settings) -> Safeguards:
+        """Load the catalog, check the state folder and bring state.db up to date with
+        the log (start-up errors name the file and line). The catalog (Arrow, cached
+        under the state folder) loads in a thread beside the state; a bad catalog is
+        still the error reported first."""
         with ThreadPoolExecutor(1) as pool:
             cache = settings.state_dir / CATALOG_CACHE_DIR
             loading = pool.submit(load_catalog, settings.catalog_path, cache_dir=cache)
             try:
                 log_writer = EventLog(settings.state_dir)
-                checkpointer = Checkpointer(settings.state_dir, log_writer.writer_name)
-                if defer_history:
-                    pending = checkpointer.begin_load()
-                else:
-                    checkpointer.load()
+                db = StateDB(settings.state_dir)
+                state = db.open_state()
             except BaseException:
                 loading.result()
                 raise
-            try:
-                catalog = loading.result()
-            except BaseException:
-                if pending is not None:
-                    pending.close()
-                raise
-        return cls(settings, catalog, log_writer, checkpointer, pending)
-
-    # -- the state, and the history loaded after start-up ------------------------------
-
-    @property
-    def state(self) -> State:
-        """The whole folded state; waits (a bounded time) while the history loads."""
-        self._need_history()
-        assert self._state is not None
-        return self._state
+            catalog = loading.result()
+        return cls(settings, catalog, log_writer, db, state)
 
     @contextlib.contextmanager
     def locked_state(self) -> Iterator[State]:
-        """The whole state under the service lock, for the read models outside this module
-        (moderation, research). The history is waited for first, never with the lock held:
-        the history thread takes the lock too."""
-        self._need_history()
+        """The state under the service lock, for the read models outside this module
+        (moderation, research)."""
         with self._lock:
             yield self.state
-
-    @property
-    def history_loaded(self) -> bool:
-        """Whether the whole state is loaded (what the UI may say while it is not)."""
-        return self._history_ready.is_set() and self._history_error is None
-
-    def start_history(self) -> None:
-        """Decode the deferred history in a background thread (once; nothing to do when
-        it is loaded). The app calls this once it serves: decoding beside Gradio's import
-        and launch would slow both (one GIL)."""
-        with self._history_start_lock:
-            if self._history_thread is not None or self._history_ready.is_set():
-                return
-            self._history_thread = threading.Thread(
-                target=self._load_history, name="history", daemon=True
-            )
-            self._history_thread.start()
-
-    def wait_for_history(self, timeout: float | None = None) -> bool:
-        """Start the history if needed and wait for it; whether it is loaded."""
-        self.start_history()
-        return self._history_ready.wait(timeout) and self._history_error is None
-
-    def _need_history(self) -> None:
-        if self._history_ready.is_set() and self._history_error is None:
-            return
-        self.start_history()
-        if not self._history_ready.wait(self.history_wait_seconds):
-            raise SafeguardsError("err.history_loading")
-        if self._history_error is not None:
-            raise SafeguardsError("err.history_failed")
-
-    def _load_history(self) -> None:
-        started = time.perf_counter()
-        pending = self._pending
-        assert pending is not None
-        if self._early is not None:
-            with self._lock:  # a search meanwhile waits for this rather than doing it too
-                self._warm_search(self._early)
-        try:
-            state = self._checkpoints.finish_load(pending)
-        except BaseException as exc:
-            log.exception("loading the history failed; changes are refused")
-            self._history_error = f"{type(exc).__name__}: {exc}"
-            self._history_ready.set()
-            return
-        early = self._early
-        if early is not None and (
-            early.safeguards != state.safeguards
-            or early.merged_tags != state.merged_tags
-            or early.preferences != state.preferences
-        ):  # cannot happen (see State.apply_overlay_events); say so loudly if it does
-            log.error("the overlay served during start-up differed from the whole state")
-        self._warm_search(state)  # not published yet: no lock needed
-        self._state = state  # before `_early` goes: readers take `_early` first
-        self._early = None
-        self._pending = None
-        self._history_ready.set()
-        log.info("history ready: the whole state is loaded (%.2fs)", time.perf_counter() - started)
-
-    def _warm_search(self, state: State) -> None:
-        """Build search's overlay arrays for `state` here, not in a visitor's first search
-        (half a second with a Hub-sized catalog and many safeguards)."""
-        try:
-            search(self.catalog, state, self.user(None), SearchQuery(page_size=1))
-        except Exception:  # only a warm-up: the real search reports its own errors
-            log.exception("warming up search failed")
-
-    def _visible_state(self) -> State:
-        """For search, browse and page gating: the whole state, or while the history
-        loads the exact overlay (never written to, so no lock is needed to read it)."""
-        early = self._early
-        state = self._state
-        if state is not None:
-            return state
-        assert early is not None
-        return early
 
     # -- identity ---------------------------------------------------------------------
 
@@ -335,13 +198,12 @@ class Safeguards:
     # -- reads ------------------------------------------------------------------------
 
     def search(self, user: User, query: SearchQuery) -> SearchPage:
-        """Served from the start (see `_visible_state`)."""
         with self._lock:
-            return search(self.catalog, self._visible_state(), user, query)
+            return search(self.catalog, self.state, user, query)
 
     def category_counts(self, user: User) -> dict[str, int]:
         with self._lock:
-            state = self._visible_state()
+            state = self.state
             return {
                 slug: search(self.catalog, state, user, _count_query(slug)).total
                 for slug in CATEGORY_BY_SLUG
@@ -353,12 +215,11 @@ class Safeguards:
         artifact = self.catalog.get(artifact_id) if isinstance(artifact_id, str) else None
         if artifact is None:
             raise NotFound("err.no_artifact", id=str(artifact_id)[:100])
-        guard = self._visible_state().safeguard(artifact.id)
+        guard = self.state.safeguard(artifact.id)
         if guard.private and not can(user, Action.VIEW_HIDDEN, artifact):
             raise NotFound("err.no_artifact", id=artifact.id)
         return artifact
 
-    @_needs_history
     def view(self, user: User, artifact_id: str) -> ArtifactView:
         with self._lock:
             artifact = self.artifact(user, artifact_id)
@@ -397,7 +258,6 @@ class Safeguards:
                 else [],
             )
 
-    @_needs_history
     def discussion(self, user: User, discussion_id: object) -> Discussion:
         discussion = (
             self.state.discussions.get(discussion_id) if isinstance(discussion_id, str) else None
@@ -406,7 +266,6 @@ class Safeguards:
             raise NotFound("err.no_discussion", id=str(discussion_id)[:100])
         return discussion
 
-    @_needs_history
     def proposal_in(self, user: User, discussion_id: object) -> TagProposal:
         """The tag proposal a pull-request discussion belongs to (NotFound otherwise)."""
         with self._lock:
@@ -417,14 +276,12 @@ class Safeguards:
                     return proposal
         raise NotFound("err.no_proposal", id=discussion.id)
 
-    @_needs_history
     def my_reports(self, user: User) -> list[Report]:
         authorize(user, Action.REPORT)
         with self._lock:
             mine = [r for r in self.state.reports.values() if r.reporter == user.username]
         return sorted(mine, key=lambda r: r.ts, reverse=True)
 
-    @_needs_history
     def my_report_stories(self, user: User) -> list[ReportStory]:
         """The reporter's loop: each of my reports with the owner's answer and the
         decisions taken on the artifact since, newest change first."""
@@ -456,7 +313,6 @@ class Safeguards:
                 )
         return sorted(stories, key=lambda s: s.last_change, reverse=True)
 
-    @_needs_history
     def my_notices(self, user: User) -> list[Notice]:
         """Decision notices: the moderators' actions on artifacts I own and on comments
         I wrote (reversals included), newest first, each with its appeal."""
@@ -486,14 +342,12 @@ class Safeguards:
                 )
         return sorted(notices, key=lambda n: (n.action.ts, n.action.id), reverse=True)
 
-    @_needs_history
     def my_access_requests(self, user: User) -> list[AccessRequest]:
         authorize(user, Action.REQUEST_ACCESS)
         with self._lock:
             mine = [r for r in self.state.access_requests.values() if r.user == user.username]
         return sorted(mine, key=lambda r: r.ts, reverse=True)
 
-    @_needs_history
     def proposal_diff(self, user: User, proposal_id: str) -> str:
         with self._lock:
             proposal = self._proposal(proposal_id)
@@ -503,12 +357,11 @@ class Safeguards:
     def show_mature_without_popup(self, user: User) -> bool:
         return (
             bool(user.username)
-            and self._visible_state().preferences_of(user.username).show_mature_without_popup
+            and self.state.preferences_of(user.username).show_mature_without_popup
         )
 
     # -- community changes ------------------------------------------------------------
 
-    @_needs_history
     def report(
         self,
         user: User,
@@ -556,7 +409,6 @@ class Safeguards:
         self._wait(ticket)
         return report
 
-    @_needs_history
     def open_discussion(
         self, user: User, artifact_id: object, title: object, text: object
     ) -> Discussion:
@@ -582,7 +434,6 @@ class Safeguards:
         self._wait(ticket)
         return discussion
 
-    @_needs_history
     def comment(self, user: User, discussion_id: object, text: object) -> Comment:
         authorize(user, Action.COMMENT)
         body = clean_text(text, "comment")
@@ -609,7 +460,6 @@ class Safeguards:
         self._wait(ticket)
         return comment
 
-    @_needs_history
     def set_discussion_status(
         self, user: User, discussion_id: object, status: object
     ) -> Discussion:
@@ -628,7 +478,6 @@ class Safeguards:
         self._wait(ticket)
         return discussion
 
-    @_needs_history
     def propose_tags(
         self, user: User, artifact_id: object, tags: object, note: object = ""
     ) -> TagProposal:
@@ -672,7 +521,6 @@ class Safeguards:
         self._wait(ticket)
         return proposal
 
-    @_needs_history
     def decide_proposal(
         self, user: User, proposal_id: object, merge: bool, note: object = ""
     ) -> TagProposal:
@@ -690,7 +538,6 @@ class Safeguards:
         self._wait(ticket)
         return proposal
 
-    @_needs_history
     def request_access(self, user: User, artifact_id: object, reason: object) -> AccessRequest:
         authorize(user, Action.REQUEST_ACCESS)
         text = clean_text(reason, "reason")
@@ -710,7 +557,6 @@ class Safeguards:
         self._wait(ticket)
         return request
 
-    @_needs_history
     def decide_access(self, user: User, request_id: object, approve: bool) -> AccessRequest:
         with self._lock:
             request = (
@@ -728,7 +574,6 @@ class Safeguards:
         self._wait(ticket)
         return request
 
-    @_needs_history
     def set_preference(self, user: User, show_mature_without_popup: object) -> bool:
         """Saved on the account; visitors keep the same preference in their browser."""
         authorize(user, Action.SET_ACCOUNT_PREFERENCE)
@@ -753,7 +598,6 @@ class Safeguards:
 
     # -- moderation -------------------------------------------------------------------
 
-    @_needs_history
     def moderate(
         self,
         user: User,
@@ -806,7 +650,6 @@ class Safeguards:
     def appeal_deadline(self, action: ModerationAction) -> datetime:
         return parse_ts(action.ts) + timedelta(days=APPEAL_DAYS)
 
-    @_needs_history
     def appeal(self, user: User, action_id: object, statement: object) -> Appeal:
         """The owner of an actioned artifact (or the author of a hidden comment) asks
         for the decision to be looked at again: once per action, within 30 days."""
@@ -835,7 +678,6 @@ class Safeguards:
         self._wait(ticket)
         return appeal
 
-    @_needs_history
     def decide_appeal(self, user: User, appeal_id: object, outcome: object, note: object) -> Appeal:
         """Uphold the decision or reverse it (the reversal is recorded as the moderator
         action that undoes it). A moderator other than the one who acted decides."""
@@ -866,7 +708,6 @@ class Safeguards:
 
     # -- the demo ---------------------------------------------------------------------
 
-    @_needs_history
     def reset_demo(self, user: User, *, now: datetime | None = None) -> Path | None:
         """Start the demo again from its seeded history: the state folder is moved aside
         whole (nothing deleted) and the seed written to a fresh one, which is folded.
@@ -877,16 +718,16 @@ class Safeguards:
             raise PermissionDenied("err.reset_not_demo")
         if self.hub_sync is not None:
             raise Conflict("err.reset_hub")
-        # The checkpoint writer's lock first (it takes the service lock inside it), so
-        # no checkpoint is being written into the folder while it moves.
-        with self._checkpoints.write_lock, self._lock:
+        with self._lock:
             self.log.wait_idle()
             self.log.close()  # the next event opens a new file in the new folder
+            self.db.close()  # state.db moves with the folder; a new one is built
             try:
                 kept = demo_seed.reset_demo(state_dir=self.settings.state_dir, now=now)
             finally:
-                self._state = self._checkpoints.load()
-                self._early = None
+                self.db = StateDB(self.settings.state_dir)
+                self.log.on_written = self.db.commit_written
+                self.state = self.db.open_state()
                 self._preference_times.clear()
         log.warning(
             "demo reset by %s: the previous state folder is kept at %s", user.username, kept
@@ -924,7 +765,6 @@ class Safeguards:
             return None
         return payload
 
-    @_needs_history
     def pending_appeals(self, user: User) -> list[Appeal]:
         """The appeals waiting for a decision, oldest first (moderators only)."""
         authorize(user, Action.VIEW_QUEUE)
@@ -936,7 +776,6 @@ class Safeguards:
             ]
         return sorted(waiting, key=lambda a: (a.ts, a.id))
 
-    @_needs_history
     def appeal_of(self, user: User, action_id: str) -> Appeal | None:
         """The appeal filed on an action, for its appellant and moderators."""
         with self._lock:
@@ -945,7 +784,6 @@ class Safeguards:
                 return None
             return copy.copy(found)
 
-    @_needs_history
     def moderation_action(self, user: User, action_id: str) -> ModerationAction:
         """One recorded decision, for the person it is about and moderators."""
         with self._lock:
@@ -964,21 +802,20 @@ class Safeguards:
         """Several events of one decision, queued together (one write) and applied in
         order; the caller holds the lock and waits afterwards."""
         events = [self.log.make_event(type_, user.username, p) for type_, p in changes]
-        ticket = self.log.enqueue(events)
         for event in events:
             self.state.apply(event)
-        return ticket
+        # The rows these events changed go to state.db with the batch that holds them.
+        return self.log.enqueue(events, note=self.db.capture(self.state, events))
 
     def refold(self) -> None:
         """Fold the state again from the files (after a failed write, or when another
         replica's files arrived). No event can be queued while the lock is held, and once
         the log is idle the files hold exactly what was acknowledged."""
-        self.wait_for_history()  # not beside the loader, which sets the same position
         with self._lock:
             self.log.wait_idle()
-            self._state = self._checkpoints.load()  # a verified checkpoint, then the rest
-            self._early = None
-            self._history_error = None  # a failed history load is repaired too
+            # The new events on top of the state in memory when state.db is exactly it,
+            # else the recorded state read again, then the rest of the log.
+            self.state = self.db.open_state(current=self.state)
 
     def _wait(self, ticket: int) -> None:
         try:

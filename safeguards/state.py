@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from safeguards.eventlog import Event, gc_paused
 from safeguards.records import (
@@ -100,13 +101,6 @@ DISCUSSION_ACTIONS: tuple[str, ...] = (
     "unhide_comment",
 )
 
-# The events that can change what search, browse and page gating read (`safeguards`,
-# `merged_tags`, `preferences`), and `proposal.opened` for the proposals a merge reads.
-# Each of their handlers makes its change to those before it reads any other record.
-OVERLAY_EVENT_TYPES: frozenset[str] = frozenset(
-    {"moderation.action", "proposal.opened", "proposal.decided", "preference.set"}
-)
-
 
 @dataclass
 class State:
@@ -133,6 +127,9 @@ class State:
     event_count: int = 0
     last_event_ts: str = ""
     skipped: int = 0
+    last_key: tuple[str, str] = field(default=("", ""), compare=False)  # newest (ts, id) seen
+    # When a list: (table, key, record) of every record an event changed, for state.db.
+    touched: list[tuple[str, Any, Any]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def fold(cls, events: Iterable[Event]) -> State:
@@ -148,21 +145,9 @@ class State:
             for event in events:
                 apply(event)
 
-    def apply_overlay_events(self, events: Iterable[Event]) -> None:
-        """Bring the overlay of a state that holds only the overlay and the proposals (a
-        checkpoint's overlay part) up to date with `events`, exactly as `apply_all` on the
-        whole state would: only OVERLAY_EVENT_TYPES are applied, and a handler that fails
-        here for want of a history record (a discussion) has made its overlay change by
-        then, as in the whole state. Counters and the other fields are not kept."""
-        for event in events:
-            if event.type not in OVERLAY_EVENT_TYPES:
-                continue
-            try:
-                _HANDLERS[event.type](self, event)
-            except (KeyError, ValueError, TypeError):
-                continue  # skipped in the whole state too, or failed after the change
-
     def apply(self, event: Event) -> None:
+        if (event.ts, event.id) > self.last_key:
+            self.last_key = (event.ts, event.id)
         handler = _HANDLERS.get(event.type)
         if handler is None:
             log.warning("event %s: unknown type %r, skipped", event.id, event.type)
@@ -213,11 +198,15 @@ class State:
         return [self.reports[r] for r in ids if self.reports[r].resolved_by == action.id]
 
     def rebuild_indexes(self) -> None:
-        """The derived indexes, from the records (after a checkpoint is decoded)."""
+        """The derived indexes, from the records (after they are loaded from state.db)."""
         self.action_index = {a.id: i for i, a in enumerate(self.actions)}
         self.appeal_by_action = {a.action_id: a.id for a in self.appeals.values()}
 
     # -- event handlers -------------------------------------------------------------
+
+    def _touch(self, table: str, key: Any, record: Any) -> None:
+        if self.touched is not None:
+            self.touched.append((table, key, record))
 
     def _add_discussion(self, event: Event, kind: DiscussionKind, title: str) -> Discussion:
         p = event.payload
@@ -232,6 +221,7 @@ class State:
         )
         self.discussions[discussion.id] = discussion
         self.discussions_by_artifact[discussion.artifact_id].append(discussion.id)
+        self._touch("discussions", discussion.id, discussion)
         return discussion
 
     def _add_comment(
@@ -255,6 +245,13 @@ class State:
         discussion.comments.append(comment)
         discussion.participants.add(comment.author)
         self.comments[comment.id] = comment
+        self._touch("comments", comment.id, comment)
+        self._touch("discussions", discussion.id, discussion)
+
+    def _time(self, kind: str, user: str, event: Event) -> None:
+        """A time a rate limit counts (`report_times` or `comment_times`)."""
+        getattr(self, kind)[user].append(event.time)
+        self._touch(kind, user, event.ts)
 
     def _on_report_filed(self, event: Event) -> None:
         p = event.payload
@@ -272,27 +269,30 @@ class State:
         )
         self.reports[report.id] = report
         self.reports_by_artifact[report.artifact_id].append(report.id)
-        self.report_times[report.reporter].append(event.time)
+        self._touch("reports", report.id, report)
+        self._time("report_times", report.reporter, event)
 
     def _on_report_extended(self, event: Event) -> None:
         report = self.reports[event.payload["report_id"]]
         report.additions.append(event.payload["context"])
         self._add_comment(event, report.discussion_id, event.payload["context"])
-        self.report_times[report.reporter].append(event.time)
+        self._touch("reports", report.id, report)
+        self._time("report_times", report.reporter, event)
 
     def _on_discussion_opened(self, event: Event) -> None:
         p = event.payload
         self._add_discussion(event, DiscussionKind.DISCUSSION, p["title"])
         self._add_comment(event, p["discussion_id"], p["text"])
-        self.comment_times[event.actor or ""].append(event.time)
+        self._time("comment_times", event.actor or "", event)
 
     def _on_comment_added(self, event: Event) -> None:
         self._add_comment(event, event.payload["discussion_id"], event.payload["text"])
-        self.comment_times[event.actor or ""].append(event.time)
+        self._time("comment_times", event.actor or "", event)
 
     def _on_discussion_status(self, event: Event) -> None:
         discussion = self.discussions[event.payload["discussion_id"]]
         discussion.status = DiscussionStatus(event.payload["status"])
+        self._touch("discussions", discussion.id, discussion)
 
     def _on_proposal_opened(self, event: Event) -> None:
         p = event.payload
@@ -308,7 +308,8 @@ class State:
         )
         self.proposals[proposal.id] = proposal
         self.proposals_by_artifact[proposal.artifact_id].append(proposal.id)
-        self.comment_times[event.actor or ""].append(event.time)
+        self._touch("proposals", proposal.id, proposal)
+        self._time("comment_times", event.actor or "", event)
 
     def _on_proposal_decided(self, event: Event) -> None:
         proposal = self.proposals[event.payload["proposal_id"]]
@@ -317,8 +318,11 @@ class State:
         if proposal.status is ProposalStatus.MERGED:
             tags = self.merged_tags.setdefault(proposal.artifact_id, [])
             tags.extend(t for t in proposal.tags if t not in tags)
+            self._touch("merged_tags", proposal.artifact_id, tags)
+        self._touch("proposals", proposal.id, proposal)
         discussion = self.discussions[proposal.discussion_id]
         discussion.status = DiscussionStatus.CLOSED
+        self._touch("discussions", discussion.id, discussion)
         if event.payload.get("text"):
             self._add_comment(event, discussion.id, event.payload["text"])
 
@@ -333,15 +337,18 @@ class State:
         )
         self.access_requests[request.id] = request
         self.access_by_artifact[request.artifact_id].append(request.id)
+        self._touch("access_requests", request.id, request)
 
     def _on_access_decided(self, event: Event) -> None:
         request = self.access_requests[event.payload["request_id"]]
         request.status = AccessStatus(event.payload["status"])
         request.decided_by = event.actor
+        self._touch("access_requests", request.id, request)
 
     def _on_preference_set(self, event: Event) -> None:
         prefs = self.preferences.setdefault(event.actor or "", Preferences())
         prefs.show_mature_without_popup = bool(event.payload["show_mature_without_popup"])
+        self._touch("preferences", event.actor or "", prefs)
 
     def _on_moderation(self, event: Event) -> None:
         p = event.payload
@@ -350,7 +357,9 @@ class State:
             self._moderate_discussion(event)
         else:
             change = ARTIFACT_ACTIONS[name]
-            change(self.safeguards.setdefault(p["artifact_id"], Safeguard()))
+            guard = self.safeguards.setdefault(p["artifact_id"], Safeguard())
+            change(guard)
+            self._touch("safeguards", p["artifact_id"], guard)
             if name not in REVERSAL_ACTIONS:
                 self._resolve_reports(event)
         action = ModerationAction(
@@ -366,6 +375,7 @@ class State:
         self.actions_by_artifact[action.artifact_id].append(len(self.actions))
         self.action_index[action.id] = len(self.actions)
         self.actions.append(action)
+        self._touch("actions", action.id, action)
 
     def _resolve_reports(self, event: Event) -> None:
         """A decision on an artifact answers its open reports, in their discussions too."""
@@ -378,6 +388,7 @@ class State:
                 report.resolved_by = event.payload["action_id"]
                 report.status = outcome
                 report.resolution_note = event.payload["note"]
+                self._touch("reports", report.id, report)
                 echo_id = f"{event.id}-{report.id}"  # one action can answer many reports
                 self._add_comment(
                     event,
@@ -396,12 +407,14 @@ class State:
             hide = name == "hide_comment"
             comment.hidden_reason = p["note"] if hide else None
             comment.hidden_by = event.actor if hide else None
+            self._touch("comments", comment.id, comment)
             return
         discussion = self.discussions[p["discussion_id"]]
         discussion.status = {
             "lock_discussion": DiscussionStatus.LOCKED,
             "close_discussion": DiscussionStatus.CLOSED,
         }.get(name, DiscussionStatus.OPEN)
+        self._touch("discussions", discussion.id, discussion)
 
     def _on_appeal_filed(self, event: Event) -> None:
         p = event.payload
@@ -416,6 +429,7 @@ class State:
         )
         self.appeals[appeal.id] = appeal
         self.appeal_by_action[action.id] = appeal.id
+        self._touch("appeals", appeal.id, appeal)
 
     def _on_appeal_decided(self, event: Event) -> None:
         """The outcome, and a note of it in the threads of the reports the appealed
@@ -426,6 +440,7 @@ class State:
         appeal.decided_by = event.actor
         appeal.decision_note = p["note"]
         appeal.decided_ts = event.ts
+        self._touch("appeals", appeal.id, appeal)
         action = self.actions[self.action_index[appeal.action_id]]
         for report in self.reports_answered_by(action):
             self._add_comment(

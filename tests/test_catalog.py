@@ -304,3 +304,13 @@ def test_synthetic_catalog_is_valid_and_reproducible(tmp_path: Path) -> None:
         assert card.data.tags == list(artifact.tags)
         assert card.data.license == artifact.license
         assert all(f"ethics-{c}" in artifact.tags for c in artifact.categories)
+
+
+def test_get_many_equals_get_one_by_one() -> None:
+    """The moderation queue's batch read gives the very records `get` gives."""
+    catalog = load_catalog(DEMO_CATALOG)
+    ids = [catalog.artifact_at(row).id for row in range(0, len(catalog.table), 3)]
+    found = catalog.get_many([*ids, "no/such-artifact", ids[0]])
+    assert list(found) == ids
+    assert all(found[i] == catalog.get(i) for i in ids)
+    assert catalog.get_many([]) == {}

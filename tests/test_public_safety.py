@@ -239,7 +239,7 @@ def test_300_idle_sockets_under_a_256_file_limit_leave_the_page_answering(
 
 
 def test_a_forked_child_does_not_keep_the_folder_locked(tmp_path: Path) -> None:
-    """The checkpoint writer is a fork: when the app dies, its lock must go with it."""
+    """A forked child outlives the app: when the app dies, its lock must go with it."""
     probe = (
         "import os, sys, time; from pathlib import Path\n"
         "from safeguards.bootstrap import hold_state_folder\n"

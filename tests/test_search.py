@@ -238,11 +238,12 @@ def test_random_queries_with_moderation_and_merged_tags(service: Safeguards) -> 
         if artifact_id not in overlay.private:
             service.moderate(moderator, artifact_id, "disable", "test")
             overlay.disabled.add(artifact_id)
-    # Merged tag proposals on the owner's artifacts (the owner merges them).
+    # Merged tag proposals on the owner's artifacts (the owner merges them); a member
+    # cannot write on a private or disabled one.
     for artifact_id in own:
         row = next(r for r in ROWS if r["id"] == artifact_id)
         new = [t for t in ("not-for-all-audiences", "ethics-inclusive") if t not in row["tags"]]
-        if not new or artifact_id in overlay.private:
+        if not new or artifact_id in overlay.private | overlay.disabled:
             continue
         proposal = service.propose_tags(service.user("bob"), artifact_id, new)
         service.decide_proposal(owner, proposal.id, merge=True)

@@ -67,8 +67,6 @@ def build_app(service: Safeguards) -> gr.Blocks:
             gr.Markdown(I18N("app.moderators_notice"), elem_id="moderators-notice")
         persona = _identity_row(settings.demo, settings.oauth)
         guide = _try_this_guide(persona) if settings.demo else None
-        loading = gr.Markdown(I18N("app.history_loading"), elem_id="history-loading", visible=False)
-        history_timer = gr.Timer(2.0, active=False)
         location, route_go = router.build_controls()
         artifact_id = gr.Textbox(
             label=I18N("browse.open_id"), render=False, elem_id="artifact-id", max_length=200
@@ -135,9 +133,6 @@ def build_app(service: Safeguards) -> gr.Blocks:
                 **private,
             )
         )
-        notice = history_notice(service)
-        for trigger in (demo.load, history_timer.tick):
-            trigger(notice, None, [loading, history_timer], **private)
         api.register(service)
         gr.Markdown(I18N("app.credit"), elem_id="app-credit")
     return demo
@@ -197,17 +192,6 @@ def _try_this_guide(persona: Any) -> Guide:
 def _restore_persona(stored: str | None) -> str:
     """The persona this browser chose last time (anything else: the visitor)."""
     return stored if stored in DEMO_PERSONAS else "visitor"
-
-
-def history_notice(service: Safeguards) -> Callable[[], tuple[gr.Markdown, gr.Timer]]:
-    """While the history loads after a restart (progressive start), say so, and check
-    again every two seconds until it has loaded; never waits for it."""
-
-    def notice() -> tuple[gr.Markdown, gr.Timer]:
-        loading = not service.history_loaded
-        return gr.Markdown(visible=loading), gr.Timer(active=loading)
-
-    return notice
 
 
 def launch_options(service: Safeguards) -> dict[str, Any]:
