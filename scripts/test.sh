@@ -19,4 +19,6 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest -q --timeout=300 "$@"
+# Two workers, a test module each (its app and browser stay with it): the page tests
+# mostly wait on a browser or a server, so two run side by side on CI's two cores.
+.venv/bin/python -m pytest -q --timeout=300 -n 2 --dist loadfile "$@"
