@@ -15,6 +15,7 @@ from pathlib import Path
 
 from safeguards import demo_seed, hubimport, synthetic
 from safeguards.config import ConfigError, Settings
+from safeguards.folderlock import StateFolderBusy, hold_state_folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +58,11 @@ def _demo_reset(state_dir: Path | None) -> int:
         print("demo-reset: SAFEGUARDS_HUB_DATASET is set; the dataset would restore the old log")
         return 2
     target = state_dir or settings.state_dir
+    try:
+        hold_state_folder(target)  # refused while an app serves this folder
+    except StateFolderBusy as exc:
+        print(exc, file=sys.stderr)
+        return 2
     kept = demo_seed.reset_demo(state_dir=target)
     events = len(demo_seed.read_seeded(target))
     print(f"the demo starts again from its seeded history ({events} events) in {target}")

@@ -3,57 +3,17 @@ fold it, then keep the folder in sync while serving and push what is left on SIG
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import os
-from pathlib import Path
 
-from safeguards.config import ConfigError, Settings
+from safeguards.config import Settings
 from safeguards.demo_seed import seed_if_wanted
+from safeguards.folderlock import hold_state_folder
 from safeguards.hubsync import HubSync, HubSyncError, install_sigterm_handler
 from safeguards.service import Safeguards
 
 log = logging.getLogger(__name__)
 SHUTDOWN_FLUSH_SECONDS = 8.0  # a Space restart allows a few seconds between SIGTERM and SIGKILL
-_HELD: dict[Path, int] = {}  # state folders this process holds, with their locked descriptor
-
-
-class StateFolderBusy(ConfigError):
-    """Another process serves this state folder."""
-
-
-def hold_state_folder(state_dir: Path) -> None:
-    """Lock `state_dir` for the rest of this process's life (flock, released by the
-    kernel when the process ends, even on SIGKILL). Two processes on one folder would each
-    accept writes against a view that misses the other's (rate limits, private
-    artifacts); replicas use their own folders and the Hub sync. Reentrant in-process."""
-    folder = Path(state_dir).resolve()
-    if folder in _HELD:
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(descriptor)
-        raise StateFolderBusy(
-            f"Another process is already serving the state folder {folder}: stop it, or give"
-            " this one its own SAFEGUARDS_STATE_DIR."
-        ) from None
-    _HELD[folder] = descriptor
-
-
-def _close_held_in_child() -> None:
-    """A forked child (a worker, a subprocess before its exec) must not keep the lock
-    alive after this process dies: closing its copies leaves the parent's lock as is."""
-    for descriptor in _HELD.values():
-        with contextlib.suppress(OSError):
-            os.close(descriptor)
-    _HELD.clear()
-
-
-os.register_at_fork(after_in_child=_close_held_in_child)
 
 
 def open_service(settings: Settings) -> Safeguards:

@@ -36,8 +36,8 @@ SEED_WRITER = "demo-seed"
 SEED_FILE = f"events-{SEED_WRITER}-00001.jsonl"
 SPAN_DAYS = 90
 # Derived files a start-up may leave in a folder that has no history yet (a catalog
-# cache, the folded database, checkpoints): seeding such a folder loses nothing.
-_REBUILDABLE_PREFIXES: tuple[str, ...] = ("catalog-cache", "state.db", "checkpoint", ".cache")
+# cache, the folded database): seeding such a folder loses nothing.
+_REBUILDABLE_PREFIXES: tuple[str, ...] = ("catalog-cache", "state.db", ".cache")
 
 # The demo personas (config.DEMO_PERSONAS) and a few fictional community members.
 MEMBER, OWNER, MODERATOR = "demo-member", "demo-studio", "demo-moderator"

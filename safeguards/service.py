@@ -35,6 +35,7 @@ from safeguards.errors import (
     SafeguardsError,
 )
 from safeguards.eventlog import EventLog, LogError, parse_ts
+from safeguards.folderlock import hold_moved_state_folder
 from safeguards.i18n import Term
 from safeguards.permissions import Action, Role, User, authorize, can
 from safeguards.records import (
@@ -725,6 +726,7 @@ class Safeguards:
             try:
                 kept = demo_seed.reset_demo(state_dir=self.settings.state_dir, now=now)
             finally:
+                hold_moved_state_folder(self.settings.state_dir)
                 self.db = StateDB(self.settings.state_dir)
                 self.log.on_written = self.db.commit_written
                 self.state = self.db.open_state()

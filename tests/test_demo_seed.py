@@ -4,12 +4,16 @@ like any log, and enough for every tab to show something from the first second."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apprunner import REPO
 
 from safeguards import demo_seed, research
 from safeguards import moderation as mod
@@ -18,6 +22,7 @@ from safeguards.catalog import load_catalog
 from safeguards.config import DEMO_PERSONAS, Settings
 from safeguards.errors import PermissionDenied
 from safeguards.eventlog import parse_ts, read_events
+from safeguards.folderlock import hold_state_folder
 from safeguards.records import AccessStatus, AppealStatus, ProposalStatus, ReportStatus
 from safeguards.service import Safeguards
 from safeguards.state import APPEAL_DAYS, State
@@ -278,6 +283,59 @@ def test_demo_reset_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SAFEGUARDS_DEMO", "0")
     assert main(["demo-reset", "--state-dir", str(state_dir)]) == 2
     assert len([p for p in tmp_path.iterdir() if "before-reset" in p.name]) == 1
+
+
+def test_demo_reset_is_refused_while_an_app_serves_the_folder(tmp_path: Path) -> None:
+    """The command takes the folder's lock first: with another process holding it, it
+    names the folder and moves nothing."""
+    state_dir = tmp_path / "state"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path\n"
+            "from safeguards.folderlock import hold_state_folder\n"
+            "hold_state_folder(Path(sys.argv[1])); print('held', flush=True); time.sleep(60)",
+            str(state_dir),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEGUARDS_")}
+        answer = subprocess.run(
+            [sys.executable, "-m", "safeguards", "demo-reset", "--state-dir", str(state_dir)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert answer.returncode == 2
+    assert "Another process is already serving the state folder" in answer.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["state"]
+
+
+def test_the_lock_follows_the_folder_after_an_in_app_reset(seeded: Safeguards) -> None:
+    """After the moderator's reset, the fresh folder is the one held: a second process
+    on it is refused, as before the reset."""
+    hold_state_folder(seeded.settings.state_dir)
+    seeded.reset_demo(seeded.user(MODERATOR), now=NOW)
+    probe = (
+        "import sys; from pathlib import Path\n"
+        "from safeguards.folderlock import StateFolderBusy, hold_state_folder\n"
+        "try:\n    hold_state_folder(Path(sys.argv[1]))\n"
+        "except StateFolderBusy:\n    sys.exit(3)\n"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", probe, str(seeded.settings.state_dir)], cwd=REPO, timeout=60
+    )
+    assert other.returncode == 3
 
 
 # -- the real app in a real browser ----------------------------------------------------

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from apprunner import ACCOUNTS, MODERATORS, REPO, RunningApp, free_port, start_app
 
-from safeguards.bootstrap import hold_state_folder
+from safeguards.folderlock import hold_state_folder
 from safeguards.signin import (
     FIRST_WAIT,
     FORGET_AFTER,
@@ -164,7 +164,7 @@ def test_the_lock_is_per_process_and_reentrant(tmp_path: Path) -> None:
     hold_state_folder(tmp_path / "state")
     hold_state_folder(tmp_path / "state")  # the same process again: fine
     probe = (
-        "import sys; from pathlib import Path; from safeguards.bootstrap import *\n"
+        "import sys; from pathlib import Path; from safeguards.folderlock import *\n"
         "try:\n    hold_state_folder(Path(sys.argv[1]))\n"
         "except StateFolderBusy as exc:\n    sys.exit(str(exc))\n"
     )
@@ -242,7 +242,7 @@ def test_a_forked_child_does_not_keep_the_folder_locked(tmp_path: Path) -> None:
     """A forked child outlives the app: when the app dies, its lock must go with it."""
     probe = (
         "import os, sys, time; from pathlib import Path\n"
-        "from safeguards.bootstrap import hold_state_folder\n"
+        "from safeguards.folderlock import hold_state_folder\n"
         "hold_state_folder(Path(sys.argv[1]))\n"
         "if os.fork() == 0:\n    time.sleep(30); os._exit(0)\n"
         "os._exit(0)\n"
