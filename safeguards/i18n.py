@@ -243,6 +243,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "access.pick": ("Request", "申请"),
     "access.approve": ("Approve", "批准"),
     "access.reject": ("Reject", "拒绝"),
+    "access.note": (
+        "Reason shown to the requester (optional, up to 200 characters)",
+        "向申请人显示的理由（可选，最多 200 字）",
+    ),
+    "access.export": ("Download the access list (CSV)", "下载访问申请列表（CSV）"),
+    "access.reason_given": ("Reason given: {note}", "给出的理由：{note}"),
+    "field.decision_note": ("reason for the decision", "决定理由"),
     "activity.reports": ("My reports", "我的举报"),
     "activity.access": ("My access requests", "我的访问申请"),
     "activity.preferences": ("Content preferences", "内容偏好"),

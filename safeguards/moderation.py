@@ -608,9 +608,9 @@ def _bound(value: object, name: str, *, end_of_day: bool) -> datetime | None:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def audit_csv(frame: pd.DataFrame) -> str:
-    """The audit table as CSV. Cells that a spreadsheet would run as a formula (a note
-    starting with `=`, `+`, `-`, `@`) get a leading apostrophe."""
+def spreadsheet_csv(frame: pd.DataFrame) -> str:
+    """A table as CSV for a spreadsheet (the audit log, an access list). Cells that a
+    spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get an apostrophe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(list(frame.columns))
@@ -626,7 +626,7 @@ def export_audit_csv(service: Safeguards, user: User, out_dir: Path, **filters: 
     frame = audit_log(service, user, **filters)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"audit-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
-    path.write_text(audit_csv(frame), encoding="utf-8")
+    path.write_text(spreadsheet_csv(frame), encoding="utf-8")
     return path
 
 

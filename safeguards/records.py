@@ -166,6 +166,7 @@ class AccessRequest:
     ts: str
     status: AccessStatus = AccessStatus.PENDING
     decided_by: str | None = None
+    decision_note: str | None = None  # shown to the requester (a rejection's reason)
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,7 @@ _PAYLOAD_FIELDS: dict[str, str] = {
     "proposal.opened": "proposal_id, artifact_id, tags, discussion_id, comment_id, title, text",
     "proposal.decided": "proposal_id, status, text",
     "access.requested": "request_id, artifact_id, reason",
-    "access.decided": "request_id, status",
+    "access.decided": "request_id, status, note (optional: the reason shown to the requester)",
     "preference.set": "show_mature_without_popup",
     "moderation.action": "action_id, artifact_id, action, note "
     "(+ discussion_id, comment_id for discussion actions)",

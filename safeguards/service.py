@@ -558,7 +558,12 @@ class Safeguards:
         self._wait(ticket)
         return request
 
-    def decide_access(self, user: User, request_id: object, approve: bool) -> AccessRequest:
+    def decide_access(
+        self, user: User, request_id: object, approve: bool, *, note: object = ""
+    ) -> AccessRequest:
+        """Approve or reject a pending request; `note` (optional, at most 200 characters)
+        is shown to the requester, as the Hub shows a rejection's reason."""
+        text = clean_text(note, "decision_note", required=False)
         with self._lock:
             request = (
                 self.state.access_requests.get(request_id) if isinstance(request_id, str) else None
@@ -569,9 +574,10 @@ class Safeguards:
             if request.status is not AccessStatus.PENDING:
                 raise Conflict("err.request_already", status=Term(f"status.{request.status.value}"))
             status = AccessStatus.APPROVED if approve else AccessStatus.REJECTED
-            ticket = self._emit(
-                user, "access.decided", {"request_id": request.id, "status": status.value}
-            )
+            payload = {"request_id": request.id, "status": status.value}
+            if text:
+                payload["note"] = text
+            ticket = self._emit(user, "access.decided", payload)
         self._wait(ticket)
         return request
 

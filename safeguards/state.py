@@ -343,6 +343,7 @@ class State:
         request = self.access_requests[event.payload["request_id"]]
         request.status = AccessStatus(event.payload["status"])
         request.decided_by = event.actor
+        request.decision_note = event.payload.get("note") or None
         self._touch("access_requests", request.id, request)
 
     def _on_preference_set(self, event: Event) -> None:

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "state.db"
 # Bump whenever the tables or what the fold writes into them change: an older database
 # is then rebuilt from the log instead of being read with the wrong meaning.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # The rate limits look back one hour; older times are not loaded.
 TIMES_KEPT = timedelta(days=1)
 PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events

@@ -14,6 +14,7 @@ LIMITS: dict[str, int] = {
     "title": 120,
     "note": 1000,  # moderator notes
     "reason": 1000,  # access-request reasons
+    "decision_note": 200,  # an owner's reason for a decision on access, shown to the requester
     "statement": 5000,  # an appeal's statement
     "tag": 50,
     "query": 200,

@@ -488,7 +488,9 @@ def test_audit_csv_export(service: Safeguards, tmp_path: Path) -> None:
     assert len(rows) == 1 and set(rows[0]) == set(mod.AUDIT_COLUMNS)
     assert rows[0]["note"] == '\'=HYPERLINK("http://evil") and, "quotes"'  # not a formula
     assert rows[0]["moderator"] == MODERATOR and rows[0]["artifact_id"] == SMALL
-    everything = list(csv.DictReader(io.StringIO(mod.audit_csv(mod.audit_log(service, moderator)))))
+    everything = list(
+        csv.DictReader(io.StringIO(mod.spreadsheet_csv(mod.audit_log(service, moderator))))
+    )
     assert [r["note"] for r in everything] == ["line one\nline two", rows[0]["note"]]
 
 

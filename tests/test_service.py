@@ -408,6 +408,29 @@ def test_gated_access_rejection(service: Safeguards) -> None:
     assert not service.view(bob, GATED).content_locked
 
 
+def test_a_rejection_reason_reaches_the_requester_and_survives_a_restart(
+    make_service: MakeService,
+) -> None:
+    service = make_service()
+    bob, owner = service.user("bob"), service.user(OWNER)
+    request = service.request_access(bob, GATED, "curious")
+    with pytest.raises(InvalidInput):  # at most 200 characters, as on the Hub
+        service.decide_access(owner, request.id, approve=False, note="x" * 201)
+    with pytest.raises(PermissionDenied):  # only the owner and moderators decide
+        service.decide_access(service.user("alice"), request.id, approve=False, note="no")
+    assert request.status is AccessStatus.PENDING
+    service.decide_access(owner, request.id, approve=False, note="Affiliation missing.")
+    assert service.view(bob, GATED).access.decision_note == "Affiliation missing."
+    assert read_events(service.settings.state_dir)[-1].payload["note"] == "Affiliation missing."
+    again = make_service()  # state.db keeps it across a restart
+    mine = again.my_access_requests(again.user("bob"))
+    assert [r.decision_note for r in mine] == ["Affiliation missing."]
+    # An approval without a note records none.
+    second = again.request_access(again.user("bob"), GATED, "For my thesis.")
+    again.decide_access(again.user(OWNER), second.id, approve=True)
+    assert again.view(again.user("bob"), GATED).access.decision_note is None
+
+
 def test_access_requests_need_a_gated_artifact_and_a_reason(service: Safeguards) -> None:
     alice = service.user("alice")
     with pytest.raises(Conflict):

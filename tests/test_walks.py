@@ -224,3 +224,37 @@ def test_transparency_page_names_no_one(app: RunningApp, chromium: Browser, loca
     expect(page.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / f"transparency-desktop-{language}.png"), full_page=True)
     context.close()
+
+
+def test_a_rejection_reason_reaches_the_requester_and_the_owner_exports_the_list(
+    app: RunningApp, chromium: Browser
+) -> None:
+    gated = "demo-studio/face-attribute-classifier"
+    member_context, member = signed_in(chromium, app, "vic")
+    open_by_id(member, gated)
+    member.locator("#gate-box textarea").fill("Curious about the labels (walk).")
+    member.locator("#request-access").click()
+    expect(member.locator("#gate-status")).to_contain_text("pending")
+
+    owner_context, owner = signed_in(chromium, app, "demo-studio")
+    open_by_id(owner, gated)
+    expect(owner.locator("#access-pick input")).to_have_value(re.compile("vic"))
+    reason = "Please name your institution <b>and</b> the study (walk)."
+    owner.locator("#access-note input, #access-note textarea").first.fill(reason)
+    owner.locator("#reject").click()
+    toast(owner, "rejected")
+    expect(owner.locator("#access-note input, #access-note textarea").first).to_have_value("")
+    with owner.expect_download() as download_info:
+        owner.locator("#access-csv").click()
+    listing = Path(download_info.value.path()).read_text(encoding="utf-8")
+    assert "vic" in listing and "rejected" in listing and "Please name your institution" in listing
+
+    member.reload()
+    wait_ready(member)
+    open_by_id(member, gated)
+    expect(member.locator("#gate-status")).to_contain_text("rejected")
+    expect(member.locator("#gate-status")).to_contain_text(reason)  # as text, not markup
+    go_to_tab(member, "My activity")
+    expect(member.locator("#my-access")).to_contain_text(reason)
+    for context in (member_context, owner_context):
+        context.close()

@@ -8,16 +8,21 @@ lays out, and one `render` fills every output from an `ArtifactView`, so a refus
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 import yaml
 
 from safeguards.categories import REASONS
 from safeguards.errors import SafeguardsError
 from safeguards.i18n import tr
+from safeguards.moderation import spreadsheet_csv
 from safeguards.permissions import Action, User, can
 from safeguards.records import AccessStatus, DiscussionKind, DiscussionStatus, ProposalStatus
 from safeguards.service import PROPOSABLE_TAGS, ArtifactView, Safeguards
@@ -135,11 +140,19 @@ class ArtifactTab:
             self.access_pick = gr.Dropdown(
                 choices=[], value=None, label=I18N("access.pick"), elem_id="access-pick"
             )
+            self.access_note = gr.Textbox(
+                label=I18N("access.note"),
+                max_length=LIMITS["decision_note"],
+                elem_id="access-note",
+            )
             with gr.Row():
                 self.approve_button = gr.Button(
                     I18N("access.approve"), variant="primary", elem_id="approve"
                 )
                 self.reject_button = gr.Button(I18N("access.reject"), elem_id="reject")
+            self.access_csv = gr.DownloadButton(
+                I18N("access.export"), visible=False, size="sm", elem_id="access-csv"
+            )
 
     def _community_tab(self) -> None:
         with gr.Tab(I18N("community.title"), id="community"):
@@ -248,7 +261,7 @@ class ArtifactTab:
         return [
             *(self.header, self.tools, self.notice, self.overlay),
             *(self.gate_box, self.gate_status, self.gate_form, self.gate_signin),
-            *(self.access_box, self.access_title, self.access_pick),
+            *(self.access_box, self.access_title, self.access_pick, self.access_csv),
             *(self.content_box, self.sections, self.card, self.card_gap, self.metadata),
             *(self.community_box, self.community_list, self.discussion_box, self.thread),
             *(self.proposal_box, self.diff, self.merge_button, self.close_proposal_button),
@@ -325,11 +338,13 @@ class ArtifactTab:
         pending = [r for r in view.access_requests if r.status is AccessStatus.PENDING]
         choices = [(f"{r.user}: {r.reason[:80]}", r.id) for r in pending]
         shown = reviewer and (view.gated or bool(view.access_requests))
+        listing = access_list_file(view) if shown and view.access_requests else None
         return {
             self.access_box: gr.update(visible=shown),
             self.access_title: f"### {tr('access.list', language)} · "
             + tr("access.pending_count", language, n=len(pending)),
             self.access_pick: gr.update(choices=choices, value=choices[0][1] if choices else None),
+            self.access_csv: gr.update(value=listing, visible=listing is not None),
         }
 
     def _community(
@@ -710,9 +725,10 @@ def _wire_actions(
         return Done(tr("gate.status", language, status=status), None, {tab.gate_reason: ""})
 
     def review(approve: bool) -> Callable[..., Done]:
-        def decide_access(user, artifact_id, discussion_id, request_id, language) -> Done:
-            service.decide_access(user, request_id, approve=approve)
-            return Done(tr("status.approved" if approve else "status.rejected", language))
+        def decide_access(user, artifact_id, discussion_id, request_id, note, language) -> Done:
+            service.decide_access(user, request_id, approve=approve, note=note)
+            status = tr("status.approved" if approve else "status.rejected", language)
+            return Done(status, None, {tab.access_note: ""})
 
         return decide_access
 
@@ -741,8 +757,18 @@ def _wire_actions(
         (tab.merge_button.click, decide(merge=True), [], []),
         (tab.close_proposal_button.click, decide(merge=False), [], []),
         (tab.gate_button.click, request_access, [tab.gate_reason], [tab.gate_reason]),
-        (tab.approve_button.click, review(approve=True), [tab.access_pick], []),
-        (tab.reject_button.click, review(approve=False), [tab.access_pick], []),
+        (
+            tab.approve_button.click,
+            review(approve=True),
+            [tab.access_pick, tab.access_note],
+            [tab.access_note],
+        ),
+        (
+            tab.reject_button.click,
+            review(approve=False),
+            [tab.access_pick, tab.access_note],
+            [tab.access_note],
+        ),
     ]
     for trigger, fn, extra, resets in wiring:
         trigger(
@@ -752,6 +778,32 @@ def _wire_actions(
             api_visibility="private",
             concurrency_limit=None,
         )
+
+
+_ACCESS_DIR = Path(tempfile.gettempdir()) / "safeguards-access-lists"
+ACCESS_COLUMNS = ("id", "user", "reason", "ts", "status", "decided_by", "decision_note")
+
+
+def access_list_file(view: ArtifactView) -> str:
+    """The artifact's access requests as a CSV for its owner (cells a spreadsheet would
+    run as formulas are quoted), in a folder of its own per artifact and version."""
+    frame = pd.DataFrame(
+        [
+            [r.id, r.user, r.reason, r.ts, r.status.value, r.decided_by, r.decision_note]
+            for r in view.access_requests
+        ],
+        columns=list(ACCESS_COLUMNS),
+    ).fillna("")
+    text = spreadsheet_csv(frame)
+    digest = hashlib.sha256(f"{view.artifact.id}\n{text}".encode()).hexdigest()[:16]
+    folder = _ACCESS_DIR / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"access-{view.artifact.id.replace('/', '--')}.csv"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    return str(path)
 
 
 def _text(value: object) -> str:

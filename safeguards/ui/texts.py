@@ -106,7 +106,15 @@ def notice_text(view: ArtifactView, language: str) -> str:
 def gate_text(view: ArtifactView, language: str) -> str:
     if view.access is None:
         return ""
-    return tr("gate.status", language, status=tr(f"status.{view.access.status.value}", language))
+    status = tr("gate.status", language, status=tr(f"status.{view.access.status.value}", language))
+    return status + decision_note_text(view.access.decision_note, language)
+
+
+def decision_note_text(note: str | None, language: str) -> str:
+    """The owner's reason for an access decision, escaped, as a line of its own."""
+    if not note:
+        return ""
+    return "  \n" + tr("access.reason_given", language, note=escape_md(note))
 
 
 def sections_text(view: ArtifactView, language: str) -> str:
