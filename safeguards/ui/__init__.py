@@ -67,7 +67,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
             gr.Markdown(I18N("app.moderators_notice"), elem_id="moderators-notice")
         persona = _identity_row(settings.demo, settings.oauth)
         guide = _try_this_guide(persona) if settings.demo else None
-        location, route_go = router.build_controls()
+        location, route_go, route_artifact = router.build_controls()
         artifact_id = gr.Textbox(
             label=I18N("browse.open_id"), render=False, elem_id="artifact-id", max_length=200
         )
@@ -90,6 +90,7 @@ def build_app(service: Safeguards) -> gr.Blocks:
         routes = router.wire(
             ctx,
             route_go,
+            route_artifact,
             open_artifact=page.open,
             artifact_inputs=page.inputs,
             artifact_outputs=page.outputs,

@@ -9,7 +9,11 @@
   //    they are put in the reader's language, from the app's translation table.
   // 5. A bar of Browse's category chart ([data-sg-category]) picks that category in
   //    #category-picker, as if its radio had been clicked.
-  const route = () => document.querySelector("#route-go")?.click();
+  // An artifact's address has a router event of its own that updates only that view.
+  const route = () => {
+    const artifact = new URLSearchParams(location.search).get("artifact");
+    document.querySelector(artifact ? "#route-artifact" : "#route-go")?.click();
+  };
 
   const TOASTS = __TOAST_TITLES__;
   const language = (() => {

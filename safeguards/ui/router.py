@@ -29,18 +29,22 @@ PUSH_ADDRESS = (
 )
 
 
-def build_controls() -> tuple[gr.Textbox, gr.Button]:
-    """The hidden address box and the button page.js clicks to route."""
+def build_controls() -> tuple[gr.Textbox, gr.Button, gr.Button]:
+    """The hidden address box and the buttons page.js clicks to route: `#route-artifact`
+    for an artifact's address (its event updates the artifact view only, which is what
+    makes opening one quick), `#route-go` for every other."""
     location = gr.Textbox(
         elem_id="location", elem_classes="sg-hidden", show_label=False, max_length=2048
     )
     go = gr.Button("route", elem_id="route-go", elem_classes="sg-hidden")
-    return location, go
+    go_artifact = gr.Button("route", elem_id="route-artifact", elem_classes="sg-hidden")
+    return location, go, go_artifact
 
 
 def wire(
     ctx: UiContext,
     go: gr.Button,
+    go_artifact: gr.Button,
     *,
     open_artifact: Callable[..., dict[Any, Any]],
     artifact_inputs: list[Any],
@@ -123,6 +127,33 @@ def wire(
         refresh,
         [location, *refresh_inputs],
         refresh_outputs,
+        api_visibility="private",
+        show_progress="hidden",
+    )
+
+    artifact_route_outputs = _unique(
+        [ctx.tabs, ctx.artifact_id, location, discussion_box, *artifact_outputs]
+    )
+
+    def route_artifact(
+        search: str,
+        persona: str,
+        browser_pref: str,
+        revealed: str,
+        community_filter: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[Any, Any]:
+        """`route` for an artifact's address (page.js sends only those here)."""
+        if parse_route(search).view != "artifact":
+            return {location: gr.skip()}
+        return route(search, persona, browser_pref, revealed, community_filter, request, profile)
+
+    go_artifact.click(
+        route_artifact,
+        route_inputs,
+        artifact_route_outputs,
+        js=READ_ADDRESS,
         api_visibility="private",
         show_progress="hidden",
     )
