@@ -323,6 +323,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mod.col_due": ("Decision due", "决定期限"),
     "mod.time_left": ("{time} left", "剩余 {time}"),
     "mod.overdue_by": ("overdue by {time}", "已逾期 {time}"),
+    "mod.overdue_count": ("{n} overdue, shown first", "{n} 项已逾期，排在最前"),
     "mod.escalated": (
         "Escalated: the owner did not answer within {time}.",
         "已升级：所有者未在 {time}内回应。",

@@ -163,6 +163,8 @@ def test_overdue_items_come_first_and_show_how_late(
     assert ui.time_left(items[1], "en") == "47 hours left"
     assert ui.time_left(items[0], "zh-CN") == "已逾期 24 小时"
     assert ui.time_left(items[1], "zh-CN") == "剩余 47 小时"
+    assert ui.queue_summary(items, "en").endswith(" · 1 overdue, shown first")
+    assert ui.queue_summary(items, "zh-CN").endswith(" · 1 项已逾期，排在最前")
     table = ui.queue_table(items, "en")
     assert list(table["Decision due"]) == ["overdue by 24 hours", "47 hours left"]
     # Resolved items have no window.

@@ -930,7 +930,9 @@ def queue_summary(items: list[mod.QueueItem], language: str) -> str:
     waiting = [i.age_hours for i in items if i.open_reports]
     if not waiting:
         return counts
-    return f"{counts} · {tr('mod.oldest', language, oldest=_hours(max(waiting), language))}"
+    text = f"{counts} · {tr('mod.oldest', language, oldest=_hours(max(waiting), language))}"
+    overdue = sum(i.overdue for i in items)
+    return f"{text} · {trn('mod.overdue_count', overdue, language)}" if overdue else text
 
 
 def item_header(detail: mod.ItemDetail, language: str) -> str:
