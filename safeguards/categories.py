@@ -149,3 +149,50 @@ def category_of_tag(tag: str) -> str | None:
         if slug in CATEGORY_BY_SLUG:
             return slug
     return None
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    """How long a report of one reason may wait: for the owner's first answer, and for a
+    moderator's decision. Hours, counted from when the report was filed."""
+
+    owner_hours: float
+    decision_hours: float
+
+
+# Grave reasons get a day for the owner and two for a decision; the common ones a week
+# and two. Per severity, so a new reason gets a target from its severity alone.
+TARGET_BY_SEVERITY: dict[int, ResponseTarget] = {
+    5: ResponseTarget(24, 48),
+    4: ResponseTarget(48, 96),
+    3: ResponseTarget(72, 168),
+    2: ResponseTarget(168, 336),
+    1: ResponseTarget(168, 336),
+}
+RESPONSE_TARGETS: dict[str, ResponseTarget] = {
+    r.slug: TARGET_BY_SEVERITY[r.severity] for r in REASONS
+}
+
+
+def parse_response_targets(spec: str) -> dict[str, ResponseTarget]:
+    """The targets with `SAFEGUARDS_RESPONSE_TARGETS` applied over the defaults:
+    comma-separated `reason=owner_hours/decision_hours`, e.g. `spam=72/168,minors=12/24`.
+    Raises ValueError naming the bad part, so a typo stops the start instead of silently
+    keeping a default."""
+    targets = dict(RESPONSE_TARGETS)
+    for part in (p.strip() for p in (spec or "").split(",")):
+        if not part:
+            continue
+        slug, _, hours = part.partition("=")
+        owner, _, decision = hours.partition("/")
+        slug = slug.strip()
+        if slug not in REASON_BY_SLUG:
+            raise ValueError(f"unknown reason {slug!r} in {part!r}")
+        try:
+            target = ResponseTarget(float(owner), float(decision))
+        except ValueError:
+            raise ValueError(f"{part!r} is not reason=owner_hours/decision_hours") from None
+        if not (0 < target.owner_hours <= 24 * 366 and 0 < target.decision_hours <= 24 * 366):
+            raise ValueError(f"hours in {part!r} must be above 0 and at most a year")
+        targets[slug] = target
+    return targets

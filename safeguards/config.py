@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safeguards.catalog import DEMO_CATALOG
+from safeguards.categories import parse_response_targets
 
 DEMO_PERSONAS: dict[str, str | None] = {
     "visitor": None,
@@ -39,6 +40,7 @@ class Settings:
     reports_per_hour: int = 10
     comments_per_hour: int = 60
     header_timeout: float = 30.0  # seconds a connection may take to send its request headers
+    response_targets: str = ""  # reason=owner_hours/decision_hours,... over the defaults
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +80,7 @@ class Settings:
             reports_per_hour=_int(env, "SAFEGUARDS_REPORTS_PER_HOUR", 10),
             comments_per_hour=_int(env, "SAFEGUARDS_COMMENTS_PER_HOUR", 60),
             header_timeout=float(_int(env, "SAFEGUARDS_HEADER_TIMEOUT", 30)),
+            response_targets=_targets(env, "SAFEGUARDS_RESPONSE_TARGETS"),
         )
 
 
@@ -131,3 +134,13 @@ def read_accounts(path: Path) -> dict[str, str]:
     if not accounts:
         raise ConfigError(f"{path}: the accounts file lists no accounts")
     return accounts
+
+
+def _targets(env: Mapping[str, str], name: str) -> str:
+    """The raw spec, checked now so a typo stops the start."""
+    raw = (env.get(name) or "").strip()
+    try:
+        parse_response_targets(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
+    return raw

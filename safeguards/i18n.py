@@ -327,6 +327,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mod.col_severity": ("Severity", "严重程度"),
     "mod.col_waiting": ("Waiting", "等待时长"),
     "mod.col_answered": ("Owner answered", "所有者已回应"),
+    "mod.col_due": ("Decision due", "决定期限"),
+    "mod.time_left": ("{time} left", "剩余 {time}"),
+    "mod.overdue_by": ("overdue by {time}", "已逾期 {time}"),
+    "mod.overdue_count": ("{n} overdue, shown first", "{n} 项已逾期，排在最前"),
+    "mod.escalated": (
+        "Escalated: the owner did not answer within {time}.",
+        "已升级：所有者未在 {time}内回应。",
+    ),
+    "mod.reporter_record": (
+        "Reporter's record: {filed} filed · {actioned} actioned · {dismissed} dismissed · weight {weight}",
+        "举报人记录：共举报 {filed} 次 · 采取措施 {actioned} 次 · 驳回 {dismissed} 次 · 权重 {weight}",
+    ),
+    "mod.self_report": (
+        "Report on their own artifact: no weight in the priority",
+        "举报自己的制品：不计入优先级权重",
+    ),
     "mod.col_visibility": ("Visibility", "可见性"),
     "mod.col_ts": ("When (UTC)", "时间（UTC）"),
     "mod.col_moderator": ("Moderator", "版主"),

@@ -15,13 +15,14 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from safeguards.cards import ParsedCard
-from safeguards.categories import REASON_BY_SLUG
+from safeguards.categories import REASON_BY_SLUG, ResponseTarget, parse_response_targets
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import parse_ts
 from safeguards.i18n import Term
@@ -64,6 +65,92 @@ W_AGE = 2.0
 W_ANSWERED = 5.0
 
 
+# -- reporter trust -------------------------------------------------------------------
+
+TRUST_MIN_DECIDED = 5  # decided reports before a record moves the weight
+TRUST_MAX_WEIGHT = 3.0
+
+
+def reporter_weight(*, actioned: int, dismissed: int) -> float:
+    """How much one person's report counts in the queue score (Discourse-style: a flag
+    is weighed by the flagger's past accuracy). The formula:
+
+        weight = 1                                   fewer than 5 decided reports
+        weight = clamp(1 + 4 × (A − ½), 0, 3)        A = actioned / (actioned + dismissed)
+
+    A newcomer counts 1; someone whose reports were all acted on counts 3; half right
+    stays at 1; a quarter right or worse counts 0, so one account filing many false
+    reports sinks its items instead of raising them. Decided means a moderator actioned
+    or dismissed the report; open reports do not count, and reports on one's own
+    artifacts are left out of the record (and weigh 0), so owners cannot raise their
+    own trust by flagging themselves."""
+    decided = max(actioned, 0) + max(dismissed, 0)
+    if decided < TRUST_MIN_DECIDED:
+        return 1.0
+    accuracy = max(actioned, 0) / decided
+    return round(min(max(1 + 4 * (accuracy - 0.5), 0.0), TRUST_MAX_WEIGHT), 2)
+
+
+@dataclass(frozen=True)
+class ReporterRecord:
+    """One person's reports on others' artifacts: filed, and how moderators decided."""
+
+    filed: int = 0
+    actioned: int = 0
+    dismissed: int = 0
+
+    @property
+    def weight(self) -> float:
+        return reporter_weight(actioned=self.actioned, dismissed=self.dismissed)
+
+
+def _reporter_records(
+    state: State, authors: dict[str, str], only: frozenset[str] | None = None
+) -> dict[str, ReporterRecord]:
+    """Records of every reporter (or of `only`), from the reports' statuses. `authors`
+    maps artifact id to owner for every reported artifact the records cover."""
+    counts: dict[str, list[int]] = {}
+    for report in state.reports.values():
+        if only is not None and report.reporter not in only:
+            continue
+        if authors.get(report.artifact_id) == report.reporter:
+            continue  # a self-report: no weight either way
+        row = counts.setdefault(report.reporter, [0, 0, 0])
+        row[0] += 1
+        if report.status is ReportStatus.ACTIONED:
+            row[1] += 1
+        elif report.status is ReportStatus.DISMISSED:
+            row[2] += 1
+    return {who: ReporterRecord(*row) for who, row in counts.items()}
+
+
+def _reporters_weight(
+    reports: Iterable[Report], artifact: Artifact, records: dict[str, ReporterRecord]
+) -> float:
+    """Summed weights of the distinct people behind `reports`; the owner weighs 0."""
+    people = {r.reporter for r in reports} - {artifact.author}
+    return round(sum(records.get(p, ReporterRecord()).weight for p in people), 2)
+
+
+# -- response windows -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def response_targets(spec: str = "") -> dict[str, ResponseTarget]:
+    """Per reason, the hours for the owner's first answer and for a decision: the
+    defaults in `categories.RESPONSE_TARGETS` with `SAFEGUARDS_RESPONSE_TARGETS`
+    applied (the service's settings hold the checked text)."""
+    return parse_response_targets(spec)
+
+
+def _target(targets: dict[str, ResponseTarget], reason: str) -> ResponseTarget:
+    return targets.get(reason) or targets["other"]
+
+
+def _due(report: Report, hours: float) -> datetime:
+    return parse_ts(report.ts) + timedelta(hours=hours)
+
+
 # -- the priority score ---------------------------------------------------------------
 
 
@@ -81,7 +168,7 @@ def reach(downloads: int, likes: int, trending: float) -> float:
 
 def score_parts(
     *,
-    reporters: int,
+    reporters: float,
     severity: int,
     downloads: int,
     likes: int,
@@ -102,7 +189,7 @@ def score_parts(
 
 def priority_score(
     *,
-    reporters: int,
+    reporters: float,
     severity: int,
     downloads: int,
     likes: int,
@@ -112,7 +199,9 @@ def priority_score(
 ) -> float:
     """The queue's priority: higher is more urgent. The formula, term by term:
 
-        score = 10 × log2(1 + R)      R: distinct people with a report in the item
+        score = 10 × log2(1 + R)      R: summed trust weights of the distinct people
+                                         with a report in the item (`reporter_weight`:
+                                         1 each until their reports have a record)
               +  4 × S                S: highest severity (1-5) of the reports' reasons
               +  6 × reach            reach: 0..1, see `reach` (downloads, likes, trending)
               +  2 × log2(1 + D)      D: days since the item's oldest report
@@ -125,7 +214,13 @@ def priority_score(
     model does not drown a small one with serious reports; age grows slowly but without
     bound, so nothing waits forever; an owner who answered in the open has started to
     handle it, which lowers the urgency without hiding the item. Distinct reporters,
-    not reports, so one person repeating a flag cannot raise it.
+    not reports, so one person repeating a flag cannot raise it; weighted by their past
+    accuracy, so a reliable reporter lifts an item (weight 3: +20 alone) and one whose
+    reports keep being dismissed adds nothing (weight 0), and an owner's report on
+    their own artifact adds nothing either.
+
+    The queue is sorted overdue first (an item whose oldest open report has passed the
+    decision target of its reason, see `response_targets`), then by this score.
     """
     return round(
         sum(
@@ -167,6 +262,15 @@ class QueueItem:
     owner_answered: bool
     visibility: str
     actions: int  # moderator actions recorded on the artifact: pass it to `act` as seen
+    weight: float = 0.0  # R of the score: summed trust weights of the distinct reporters
+    # Response windows, over the artifact's open reports (None when none is open):
+    due: str | None = None  # when the first decision target passes
+    hours_left: float | None = None  # until `due`; negative once overdue
+    escalated_hours: float | None = None  # the owner's target that passed unanswered
+
+    @property
+    def overdue(self) -> bool:
+        return self.hours_left is not None and self.hours_left < 0
 
 
 def build_queue(
@@ -189,9 +293,11 @@ def build_queue(
     if not isinstance(status, str) or status not in QUEUE_STATUSES:
         raise InvalidInput("err.queue_status", statuses=", ".join(QUEUE_STATUSES))
     moment = now or datetime.now(UTC)
+    targets = response_targets(_targets_spec(service))
     items: list[QueueItem] = []
     with service.locked_state() as state:
         artifacts = service.catalog.get_many(state.reports_by_artifact)
+        records = _reporter_records(state, {i: a.author for i, a in artifacts.items()})
         for artifact_id, report_ids in state.reports_by_artifact.items():
             artifact = artifacts.get(artifact_id)
             if artifact is None or (wanted_kinds and artifact.kind.value not in wanted_kinds):
@@ -202,21 +308,32 @@ def build_queue(
                 continue
             if wanted_reasons and not any(r.reason in wanted_reasons for r in chosen):
                 continue
-            items.append(_queue_item(state, artifact, chosen, reports, moment))
-    items.sort(key=lambda i: (-i.score, i.oldest, i.artifact_id))
+            items.append(_queue_item(state, artifact, chosen, reports, moment, records, targets))
+    items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
     return items
 
 
+def _targets_spec(service: Safeguards) -> str:
+    return getattr(service.settings, "response_targets", "") or ""
+
+
 def _queue_item(
-    state: State, artifact: Artifact, chosen: list[Report], every: list[Report], now: datetime
+    state: State,
+    artifact: Artifact,
+    chosen: list[Report],
+    every: list[Report],
+    now: datetime,
+    records: dict[str, ReporterRecord],
+    targets: dict[str, ResponseTarget],
 ) -> QueueItem:
     reporters = len({r.reporter for r in chosen})
+    weight = _reporters_weight(chosen, artifact, records)
     severity = max(_severity(r.reason) for r in chosen)
     oldest = min(r.ts for r in chosen)
     age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
     answered = any(_owner_replies(state, artifact, r) for r in chosen)
     parts = score_parts(
-        reporters=reporters,
+        reporters=weight,
         severity=severity,
         downloads=artifact.downloads,
         likes=artifact.likes,
@@ -246,7 +363,37 @@ def _queue_item(
         owner_answered=answered,
         visibility=state.safeguard(artifact.id).visibility().value,
         actions=len(state.actions_by_artifact.get(artifact.id, ())),
+        weight=weight,
+        **_windows(state, artifact, every, now, targets),
     )
+
+
+def _windows(
+    state: State,
+    artifact: Artifact,
+    every: list[Report],
+    now: datetime,
+    targets: dict[str, ResponseTarget],
+) -> dict[str, object]:
+    """The item's response windows over its open reports: when the first decision
+    target passes (and the hours left until then), and, once the owner's target of the
+    earliest unanswered report has passed with no answer from them on any open report,
+    that target (the item is escalated). Reports by the owner have no owner window."""
+    pending = [r for r in every if r.status is ReportStatus.OPEN]
+    if not pending:
+        return {}
+    due = min(_due(r, _target(targets, r.reason).decision_hours) for r in pending)
+    found: dict[str, object] = {
+        "due": due.isoformat().replace("+00:00", "Z"),
+        "hours_left": round((due - now).total_seconds() / 3600, 1),
+    }
+    others = [r for r in pending if r.reporter != artifact.author]
+    if others and not any(_owner_replies(state, artifact, r) for r in others):
+        first = min(others, key=lambda r: _due(r, _target(targets, r.reason).owner_hours))
+        hours = _target(targets, first.reason).owner_hours
+        if _due(first, hours) < now:
+            found["escalated_hours"] = hours
+    return found
 
 
 def _severity(reason: str) -> int:
@@ -347,6 +494,7 @@ class ItemDetail:
     discussions: list[Discussion]  # every discussion on the artifact, for lock/close/hide
     queue_item: QueueItem | None  # scored over the open reports; None when none is open
     available_actions: list[str] = field(default_factory=list)
+    reporter_records: dict[str, ReporterRecord] = field(default_factory=dict)
 
     @property
     def seen_actions(self) -> int:
@@ -359,10 +507,15 @@ def item_detail(
 ) -> ItemDetail:
     authorize(user, Action.VIEW_QUEUE)
     moment = now or datetime.now(UTC)
+    targets = response_targets(_targets_spec(service))
     with service.locked_state() as state:
         view = service.view(user, artifact_id)  # NotFound for unknown ids
         artifact = view.artifact
         reports = [state.reports[r] for r in state.reports_by_artifact.get(artifact.id, ())]
+        people = frozenset(r.reporter for r in reports)
+        theirs = {r.artifact_id for r in state.reports.values() if r.reporter in people}
+        authors = {i: a.author for i, a in service.catalog.get_many(theirs).items()}
+        records = _reporter_records(state, authors, people)
         open_reports = [r for r in reports if r.status is ReportStatus.OPEN]
         responses = [
             OwnerResponse(r.id, r.discussion_id, copy.copy(c))
@@ -388,10 +541,11 @@ def item_detail(
             actions=list(actions),
             history=_history(reports, actions),
             discussions=discussions,
-            queue_item=_queue_item(state, artifact, open_reports, reports, moment)
+            queue_item=_queue_item(state, artifact, open_reports, reports, moment, records, targets)
             if open_reports
             else None,
             available_actions=available_actions(guard, bool(open_reports), artifact.gated),
+            reporter_records=records,
         )
     return detail
 

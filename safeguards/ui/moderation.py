@@ -54,6 +54,7 @@ QUEUE_COLUMNS = (
     "reasons",
     "severity",
     "waiting",
+    "due",
     "answered",
     "visibility",
 )
@@ -881,12 +882,42 @@ def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
             ", ".join(tr(f"reason.{r}", language) for r in i.reasons),
             i.severity,
             _hours(i.age_hours, language) if i.open_reports else "—",
+            time_left(i, language),
             yes if i.owner_answered else no,
             tr(f"badge.{i.visibility}", language),
         ]
         for i in items
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def time_left(item: mod.QueueItem, language: str) -> str:
+    """Until the decision target of the item's reasons: "3 days left", "overdue by 5
+    hours", or "—" when nothing is open."""
+    if item.hours_left is None:
+        return "—"
+    if item.overdue:
+        return tr("mod.overdue_by", language, time=_hours(-item.hours_left, language))
+    return tr("mod.time_left", language, time=_hours(item.hours_left, language))
+
+
+def escalation_text(item: mod.QueueItem | None, language: str) -> str:
+    """The escalation line of an item whose owner's window passed unanswered."""
+    if item is None or item.escalated_hours is None:
+        return ""
+    return tr("mod.escalated", language, time=_hours(item.escalated_hours, language))
+
+
+def record_text(record: mod.ReporterRecord, language: str) -> str:
+    """A reporter's record as moderators see it beside each report."""
+    return tr(
+        "mod.reporter_record",
+        language,
+        filed=record.filed,
+        actioned=record.actioned,
+        dismissed=record.dismissed,
+        weight=f"{record.weight:g}",
+    )
 
 
 def queue_summary(items: list[mod.QueueItem], language: str) -> str:
@@ -899,7 +930,9 @@ def queue_summary(items: list[mod.QueueItem], language: str) -> str:
     waiting = [i.age_hours for i in items if i.open_reports]
     if not waiting:
         return counts
-    return f"{counts} · {tr('mod.oldest', language, oldest=_hours(max(waiting), language))}"
+    text = f"{counts} · {tr('mod.oldest', language, oldest=_hours(max(waiting), language))}"
+    overdue = sum(i.overdue for i in items)
+    return f"{text} · {trn('mod.overdue_count', overdue, language)}" if overdue else text
 
 
 def item_header(detail: mod.ItemDetail, language: str) -> str:
@@ -922,6 +955,9 @@ def item_header(detail: mod.ItemDetail, language: str) -> str:
     if item is not None:
         parts = " · ".join(f"{tr(f'mod.part_{k}', language)} {v:+g}" for k, v in item.parts.items())
         lines.append(f"\n**{tr('mod.col_score', language)}: {item.score:g}** ({parts})")
+        lines.append(f"\n{tr('mod.col_due', language)}: {time_left(item, language)}")
+        if item.escalated_hours is not None:
+            lines.append(f"\n**{escalation_text(item, language)}**")
     else:
         lines.append(f"\n*{tr('mod.no_open_reports', language)}*")
     return "\n".join(lines)
@@ -937,6 +973,11 @@ def reports_text(detail: mod.ItemDetail, language: str) -> str:
             f"**{escape_md(tr(f'reason.{r.reason}', language))}** · {escape_md(r.reporter)} · "
             f"{when(r.ts)} · {status} · {code_md(r.id)}"
         )
+        if r.reporter == detail.artifact.author:
+            head += f"  \n*{tr('mod.self_report', language)}*"
+        else:
+            record = detail.reporter_records.get(r.reporter, mod.ReporterRecord())
+            head += f"  \n*{record_text(record, language)}*"
         body = [quote_md(r.context)]
         body += [quote_md(extra) for extra in r.additions]
         if r.target_discussion_id:
