@@ -164,3 +164,22 @@ def test_every_reason_has_a_label_and_a_description_in_both_languages() -> None:
         for language in ("en", "zh-CN"):
             assert tr(f"hide.{reason}", language) != f"hide.{reason}"
             assert tr(f"hide_desc.{reason}", language) != f"hide_desc.{reason}"
+
+
+def test_the_guidelines_section_and_decision_notices_name_the_version(
+    service: Safeguards,
+) -> None:
+    from safeguards.ui.activity import notice_text
+    from safeguards.ui.transparency import guidelines_text
+
+    for language in ("en", "zh-CN"):
+        text = guidelines_text(language)
+        assert GUIDELINES_VERSION in text
+        for reason in HIDE_REASONS:
+            assert tr(f"hide_desc.{reason}", language) in text
+        assert tr("guidelines.change.owner_hide", language) in text
+    service.report(service.user("bob"), PLAIN, "spam", "ads")
+    service.moderate(service.user(MODERATOR), PLAIN, "downgrade", "Confirmed.")
+    notice = service.my_notices(service.user(OWNER))[0]
+    assert f"guidelines {GUIDELINES_VERSION}" in plain(notice_text(notice, "en"))
+    assert f"内容准则 {GUIDELINES_VERSION}" in plain(notice_text(notice, "zh-CN"))
