@@ -296,7 +296,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         mine = claim is not None and claim.moderator == user.username
         return [
             claim_text(claim, user, language),
-            gr.update(visible=not mine),
+            gr.update(visible=claim is None),  # another's claim lapses or is released
             gr.update(visible=mine),
         ]
 
@@ -1136,11 +1136,15 @@ def history_text(detail: mod.ItemDetail, language: str) -> str:
     if not detail.history:
         return f"*{tr('mod.none', language)}*"
     lines = []
+    reasons = {a.id: a.reason for a in detail.actions if a.reason}
     for e in reversed(detail.history):
         if e.kind == "report":
             what = f"{tr('mod.reported', language)}: {escape_md(tr(f'reason.{e.what}', language))}"
         else:
             what = f"**{escape_md(tr(f'modaction.{e.what}', language))}**"
+            if e.ref in reasons:  # a hide's or a lock's reason
+                prefix = "hide" if e.what == "hide_comment" else "lock"
+                what += f" ({escape_md(tr(f'{prefix}.{reasons[e.ref]}', language))})"
         text = e.text if len(e.text) <= 200 else e.text[:200] + "…"
         lines.append(f"- {when(e.ts)} · {what} · {escape_md(e.actor)} — {escape_md(text)}")
     return "\n".join(lines)
