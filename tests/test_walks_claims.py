@@ -26,6 +26,7 @@ ACCOUNTS = {
 }
 ITEM = "demo-studio/recipe-assistant-1b"
 OFF_TOPIC = "Unrelated: who won the football match yesterday?"
+RUDE = "Whoever wrote this card is a clown."
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, 
         service.user("alice"), ITEM, "Offline use?", "Does it run offline?"
     )
     service.comment(service.user("vic"), thread.id, OFF_TOPIC)
+    rude = service.open_discussion(service.user("alice"), ITEM, "Rude thread", "Is it good?")
+    service.comment(service.user("vic"), rude.id, RUDE)
     service.report(service.user("alice"), ITEM, "spam", "It advertises a paid app (walk).")
     service.log.close()
     running = start_app(workdir, accounts=ACCOUNTS, moderators="mod-ana,mod-ben")
@@ -116,3 +119,22 @@ def test_owner_hides_a_comment_with_a_reason(
     expect(moderator.locator("#thread")).to_contain_text(OFF_TOPIC)
     for context in (owner_context, reader_context, mod_context):
         context.close()
+
+
+def test_moderator_hides_a_comment_with_a_reason_from_the_panel(
+    app: tuple[RunningApp, str], chromium: Browser
+) -> None:
+    running, _ = app
+    context, ana = signed_in(chromium, running, "mod-ana")
+    ana.goto(f"{running.url}/?moderate={ITEM}")
+    ana.get_by_text("Discussions: lock, close, hide a comment").click()
+    pick(ana, "#mod-discussion", re.compile("Rude thread"))
+    pick(ana, "#mod-comment", re.compile("^vic: Whoever"))
+    ana.locator("#mod-d-action").get_by_text("Hide the comment").click()
+    ana.locator("#mod-d-note textarea").fill("Personal attack (walk).")
+    expect(ana.locator("#mod-d-apply")).to_be_disabled()  # the reason is still missing
+    pick(ana, "#mod-d-reason", "abuse")
+    expect(ana.locator("#mod-d-apply")).to_be_enabled()
+    ana.locator("#mod-d-apply").click()
+    expect(ana.locator("#mod-item-history")).to_contain_text("Hide the comment (abuse)")
+    context.close()
