@@ -28,6 +28,7 @@ from safeguards.catalog import DEMO_CATALOG
 from safeguards.categories import NFAA_TAG, REASON_BY_SLUG
 from safeguards.config import Settings
 from safeguards.eventlog import EVENT_FILE_GLOB, Event, format_ts, fsync_dir, read_file
+from safeguards.policy import GUIDELINES_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ class _Story:
                 "comment_id": self.id("C"),
                 "title": f"Report: {REASON_BY_SLUG[reason].label['en']}",
                 "target_discussion_id": target_discussion_id,
+                "policy": GUIDELINES_VERSION,
             },
         )
         return ids
@@ -268,7 +270,7 @@ class _Story:
     ) -> str:
         action_id = self.id("M")
         payload = {"action_id": action_id, "artifact_id": artifact_id, "action": action}
-        payload |= {"note": note, **target}
+        payload |= {"note": note, "policy": GUIDELINES_VERSION, **target}
         self.emit(self.at(days, hour), actor, "moderation.action", payload)
         return action_id
 
@@ -565,6 +567,7 @@ def seed_events(*, now: datetime | None = None) -> list[Event]:
         "Personal insult: hidden under the content guidelines (harassment).",
         discussion_id=thread,
         comment_id=insult,
+        reason="abuse",
     )
     s.moderate(
         8,
@@ -574,6 +577,7 @@ def seed_events(*, now: datetime | None = None) -> list[Event]:
         "lock_discussion",
         "The thread turned into personal attacks; locked for a cool-down.",
         discussion_id=thread,
+        reason="too-heated",
     )
 
     # Still open in the queue: the moderator's work today, and the owner's.

@@ -4,6 +4,7 @@ Gradio's I18n, translated in the browser) and for text the server composes (`tr`
 from __future__ import annotations
 
 from safeguards.categories import CATEGORIES, REASONS
+from safeguards.policy import TEXTS as POLICY_TEXTS
 
 LANGUAGES: tuple[str, ...] = ("en", "zh-CN")
 
@@ -936,6 +937,7 @@ for _c in CATEGORIES:
     _TEXTS[f"category_desc.{_c.slug}"] = (_c.description["en"], _c.description["zh-CN"])
 for _r in REASONS:
     _TEXTS[f"reason.{_r.slug}"] = (_r.label["en"], _r.label["zh-CN"])
+_TEXTS.update(POLICY_TEXTS)  # hide/lock reasons, guidelines, claims
 
 TRANSLATIONS: dict[str, dict[str, str]] = {
     lang: {key: texts[i] for key, texts in _TEXTS.items()} for i, lang in enumerate(LANGUAGES)

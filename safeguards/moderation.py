@@ -609,6 +609,8 @@ def act(
     *,
     discussion_id: object = None,
     comment_id: object = None,
+    reason: object = None,
+    override_claim: bool = True,
 ) -> ActResult:
     """Record one moderator action (the service checks the note, the action and the
     target, and refuses with nothing recorded), then report the actions by other
@@ -622,7 +624,14 @@ def act(
     text = clean_text(note, "note")
     seen = _seen(seen_actions)
     service.moderate(
-        user, artifact_id, action, text, discussion_id=discussion_id, comment_id=comment_id
+        user,
+        artifact_id,
+        action,
+        text,
+        discussion_id=discussion_id,
+        comment_id=comment_id,
+        reason=reason,
+        override_claim=override_claim,
     )
     aid = str(artifact_id)
     with service.locked_state() as state:

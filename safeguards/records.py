@@ -88,6 +88,7 @@ class Comment:
     hidden_by: str | None = None
     moderation: bool = False  # a moderator's action, echoed into the discussion
     action: str | None = None  # that action's name (its note is the text)
+    hidden_as: str | None = None  # why it is hidden: one of policy.HIDE_REASONS
 
     @property
     def hidden(self) -> bool:
@@ -105,6 +106,7 @@ class Discussion:
     status: DiscussionStatus = DiscussionStatus.OPEN
     comments: list[Comment] = field(default_factory=list)
     participants: set[str] = field(default_factory=set)
+    lock_reason: str | None = None  # one of policy.LOCK_REASONS, shown in the thread
 
 
 class ReportStatus(StrEnum):
@@ -129,6 +131,7 @@ class Report:
     additions: list[str] = field(default_factory=list)
     resolution_note: str | None = None
     resolved_by: str | None = None  # the moderator action that answered it
+    policy: str = ""  # the content guidelines version it was filed under
 
 
 class ProposalStatus(StrEnum):
@@ -181,6 +184,20 @@ class ModerationAction:
     ts: str
     discussion_id: str | None = None
     comment_id: str | None = None
+    reason: str | None = None  # hide/lock reason (policy.HIDE_REASONS / LOCK_REASONS)
+    policy: str = ""  # the content guidelines version in force ("" before versions)
+
+
+@dataclass
+class Claim:
+    """A moderator's claim on one queue item (`id` is the artifact id). It lapses
+    after policy.CLAIM_IDLE without activity; `released` ends it at once."""
+
+    id: str
+    moderator: str
+    ts: str  # when claimed
+    active_ts: str  # the claimant's latest activity on the item
+    released: bool = False
 
 
 @dataclass

@@ -282,7 +282,7 @@ def export_zip(service: Safeguards, user: User, work_dir: Path | None = None) ->
 
 _PAYLOAD_FIELDS: dict[str, str] = {
     "report.filed": "report_id, artifact_id, reason, context, discussion_id, comment_id, "
-    "title, target_discussion_id",
+    "title, target_discussion_id, policy",
     "report.extended": "report_id, context, comment_id",
     "discussion.opened": "discussion_id, artifact_id, title, text, comment_id",
     "comment.added": "discussion_id, text, comment_id",
@@ -292,8 +292,13 @@ _PAYLOAD_FIELDS: dict[str, str] = {
     "access.requested": "request_id, artifact_id, reason",
     "access.decided": "request_id, status, note (optional: the reason shown to the requester)",
     "preference.set": "show_mature_without_popup",
-    "moderation.action": "action_id, artifact_id, action, note "
-    "(+ discussion_id, comment_id for discussion actions)",
+    "moderation.action": "action_id, artifact_id, action, note, policy (guidelines version) "
+    "(+ discussion_id, comment_id for discussion actions; reason for hide_comment, "
+    "optional for lock_discussion)",
+    "comment.hidden": "artifact_id, discussion_id, comment_id, reason, policy "
+    "(an owner hid a comment on their artifact)",
+    "moderation.claimed": "artifact_id (a moderator took the queue item)",
+    "moderation.released": "artifact_id (the holder gave the item back)",
 }
 
 
@@ -383,8 +388,9 @@ Moderator actions on an artifact: {actions}. `restore` resets every safeguard to
 the catalog says; `dismiss` closes the open reports without changing the artifact. Any
 other artifact action marks the open reports as actioned. Discussion actions:
 `lock_discussion`, `unlock_discussion`, `close_discussion`, `reopen_discussion`,
-`hide_comment`, `unhide_comment` (the note of `hide_comment` is the reason shown in place
-of the comment).
+`hide_comment`, `unhide_comment` (a `hide_comment` carries `reason`, one of spam, abuse,
+off-topic, outdated, duplicate, resolved, shown in place of the comment; its note is for
+moderators).
 
 ## Personal information
 

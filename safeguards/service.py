@@ -38,12 +38,14 @@ from safeguards.eventlog import EventLog, LogError, parse_ts
 from safeguards.folderlock import hold_moved_state_folder
 from safeguards.i18n import Term
 from safeguards.permissions import Action, Role, User, authorize, can
+from safeguards.policy import GUIDELINES_VERSION, HIDE_REASONS, LOCK_REASONS
 from safeguards.records import (
     AccessRequest,
     AccessStatus,
     Appeal,
     AppealStatus,
     Artifact,
+    Claim,
     Comment,
     Discussion,
     DiscussionKind,
@@ -404,6 +406,7 @@ class Safeguards:
                     "comment_id": short_id("C"),
                     "title": f"Report: {REASON_BY_SLUG[reason].label['en']}",
                     "target_discussion_id": target.id if target else None,
+                    "policy": GUIDELINES_VERSION,
                 }
                 ticket = self._emit(user, "report.filed", payload)
                 report = self.state.reports[report_id]
@@ -614,22 +617,33 @@ class Safeguards:
         *,
         discussion_id: object = None,
         comment_id: object = None,
+        reason: object = None,
+        override_claim: bool = True,
     ) -> Safeguard:
-        """A moderator decision with a required note; every one is reversible by another."""
+        """A moderator decision with a required note; every one is reversible by another.
+        Hiding a comment takes a reason (policy.HIDE_REASONS), a lock may (LOCK_REASONS).
+        With `override_claim=False` an item another moderator has claimed is refused
+        (the panel then asks to confirm and calls again with True)."""
         authorize(user, Action.MODERATE)
         if action not in MODERATION_ACTIONS:
             raise InvalidInput(
                 "err.unknown_action", action=str(action)[:50], actions=", ".join(MODERATION_ACTIONS)
             )
         text = clean_text(note, "note")
+        reason = _action_reason(action, reason)
         with self._lock:
             artifact = self.artifact(user, artifact_id)
+            if not override_claim:
+                self._check_claim(user, artifact.id)
             payload: dict[str, Any] = {
                 "action_id": short_id("M"),
                 "artifact_id": artifact.id,
                 "action": action,
                 "note": text,
+                "policy": GUIDELINES_VERSION,
             }
+            if reason is not None:
+                payload["reason"] = reason
             if action in DISCUSSION_ACTIONS:
                 payload.update(
                     self._discussion_target(user, artifact, action, discussion_id, comment_id)
@@ -642,6 +656,84 @@ class Safeguards:
             guard = Safeguard(**vars(self.state.safeguard(artifact.id)))  # a copy, not the state
         self._wait(ticket)
         return guard
+
+    def hide_comment_as_owner(self, user: User, comment_id: object, reason: object) -> Comment:
+        """The owner of an artifact hides a comment in one of its discussions, with a
+        reason readers see (as Hub repo owners can). Not a moderator decision: no note,
+        no audit row; a moderator can show it again (`unhide_comment`). The report text
+        itself and moderators' notes stay: an owner cannot bury a report about them."""
+        authorize(user, Action.COMMENT)
+        if not isinstance(reason, str) or reason not in HIDE_REASONS:
+            raise InvalidInput("err.hide_reason", reasons=", ".join(HIDE_REASONS))
+        with self._lock:
+            comment = self.state.comments.get(comment_id) if isinstance(comment_id, str) else None
+            if comment is None:
+                raise NotFound("err.no_comment", id=str(comment_id)[:100])
+            discussion = self.discussion(user, comment.discussion_id)
+            artifact = self.artifact(user, discussion.artifact_id)
+            if not user.owns(artifact):
+                raise PermissionDenied("err.owner_hide_own_only")
+            first = discussion.comments[0].id if discussion.comments else None
+            opening_report = discussion.kind is DiscussionKind.REPORT and comment.id == first
+            if comment.moderation or opening_report:
+                raise Conflict("err.hide_not_this")
+            if comment.hidden:
+                raise Conflict("err.comment_hidden")
+            payload = {
+                "artifact_id": artifact.id,
+                "discussion_id": discussion.id,
+                "comment_id": comment.id,
+                "reason": reason,
+                "policy": GUIDELINES_VERSION,
+            }
+            ticket = self._emit(user, "comment.hidden", payload)
+            hidden = copy.copy(self.state.comments[comment.id])
+        self._wait(ticket)
+        return hidden
+
+    # -- claims -----------------------------------------------------------------------
+
+    def claim_of(
+        self, user: User, artifact_id: object, *, now: datetime | None = None
+    ) -> Claim | None:
+        """The claim in force on a queue item (a copy), or None: moderators only."""
+        authorize(user, Action.VIEW_QUEUE)
+        with self._lock:
+            found = self.state.active_claim(str(artifact_id), now or datetime.now(UTC))
+            return copy.copy(found) if found else None
+
+    def claim(self, user: User, artifact_id: object) -> Claim:
+        """Take a queue item: other moderators see who works on it. Claiming again
+        refreshes one's own claim; another moderator's claim in force is refused."""
+        authorize(user, Action.MODERATE)
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            held = self.state.active_claim(artifact.id, datetime.now(UTC))
+            if held is not None and held.moderator != user.username:
+                raise Conflict("err.claimed_already", moderator=held.moderator)
+            ticket = self._emit(user, "moderation.claimed", {"artifact_id": artifact.id})
+            claim = copy.copy(self.state.claims[artifact.id])
+        self._wait(ticket)
+        if claim.moderator != user.username:  # lost a race folded before ours
+            raise Conflict("err.claimed_already", moderator=claim.moderator)
+        return claim
+
+    def release(self, user: User, artifact_id: object) -> None:
+        """Give back one's own claim on an item."""
+        authorize(user, Action.MODERATE)
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            held = self.state.active_claim(artifact.id, datetime.now(UTC))
+            if held is None or held.moderator != user.username:
+                raise Conflict("err.not_claimed")
+            ticket = self._emit(user, "moderation.released", {"artifact_id": artifact.id})
+        self._wait(ticket)
+
+    def _check_claim(self, user: User, artifact_id: str) -> None:
+        held = self.state.active_claim(artifact_id, datetime.now(UTC))
+        if held is not None and held.moderator != user.username:
+            minutes = int((datetime.now(UTC) - parse_ts(held.ts)).total_seconds() // 60)
+            raise Conflict("err.claimed_by_other", moderator=held.moderator, minutes=minutes)
 
     # -- appeals ----------------------------------------------------------------------
 
@@ -754,6 +846,7 @@ class Safeguards:
             "action": reverse,
             "note": note,
             "appeal_id": appeal_id,
+            "policy": GUIDELINES_VERSION,
         }
         if reverse in DISCUSSION_ACTIONS:
             discussion = self.state.discussions.get(action.discussion_id or "")
@@ -925,6 +1018,19 @@ class Safeguards:
         if discussion.status is wanted:
             raise Conflict("err.discussion_already", status=Term(f"status.{wanted.value}"))
         return {"discussion_id": discussion.id}
+
+
+def _action_reason(action: object, reason: object) -> str | None:
+    """The reason a hide (required) or a lock (optional) gives; other actions take none."""
+    if action == "hide_comment":
+        if not isinstance(reason, str) or reason not in HIDE_REASONS:
+            raise InvalidInput("err.hide_reason", reasons=", ".join(HIDE_REASONS))
+        return reason
+    if action == "lock_discussion" and reason not in (None, ""):
+        if not isinstance(reason, str) or reason not in LOCK_REASONS:
+            raise InvalidInput("err.lock_reason", reasons=", ".join(LOCK_REASONS))
+        return reason
+    return None
 
 
 def _effective(guard: Safeguard, artifact: Artifact) -> dict[str, Any]:

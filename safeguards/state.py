@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from safeguards.eventlog import Event, gc_paused
+from safeguards.eventlog import Event, gc_paused, parse_ts
+from safeguards.policy import CLAIM_IDLE
 from safeguards.records import (
     AccessRequest,
     AccessStatus,
     Appeal,
     AppealStatus,
+    Claim,
     Comment,
     Discussion,
     DiscussionKind,
@@ -114,6 +116,7 @@ class State:
     merged_tags: dict[str, list[str]] = field(default_factory=dict)
     actions: list[ModerationAction] = field(default_factory=list)
     appeals: dict[str, Appeal] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)  # artifact id -> latest claim
     # Derived indexes (rebuilt from `actions` and `appeals`, never stored on their own).
     action_index: dict[str, int] = field(default_factory=dict)  # action id -> place in actions
     appeal_by_action: dict[str, str] = field(default_factory=dict)
@@ -266,6 +269,7 @@ class State:
             ts=event.ts,
             discussion_id=p["discussion_id"],
             target_discussion_id=p.get("target_discussion_id"),
+            policy=p.get("policy", ""),
         )
         self.reports[report.id] = report
         self.reports_by_artifact[report.artifact_id].append(report.id)
@@ -372,6 +376,11 @@ class State:
             ts=event.ts,
             discussion_id=p.get("discussion_id"),
             comment_id=p.get("comment_id"),
+            reason=p.get("reason"),
+            policy=p.get("policy", ""),
+        )
+        self._claim_activity(
+            event, resolved=name in ARTIFACT_ACTIONS and name not in REVERSAL_ACTIONS
         )
         self.actions_by_artifact[action.artifact_id].append(len(self.actions))
         self.action_index[action.id] = len(self.actions)
@@ -408,6 +417,7 @@ class State:
             hide = name == "hide_comment"
             comment.hidden_reason = p["note"] if hide else None
             comment.hidden_by = event.actor if hide else None
+            comment.hidden_as = p.get("reason") if hide else None
             self._touch("comments", comment.id, comment)
             return
         discussion = self.discussions[p["discussion_id"]]
@@ -415,7 +425,65 @@ class State:
             "lock_discussion": DiscussionStatus.LOCKED,
             "close_discussion": DiscussionStatus.CLOSED,
         }.get(name, DiscussionStatus.OPEN)
+        if name in ("lock_discussion", "unlock_discussion"):
+            discussion.lock_reason = p.get("reason") if name == "lock_discussion" else None
         self._touch("discussions", discussion.id, discussion)
+
+    def _on_comment_hidden(self, event: Event) -> None:
+        """An artifact owner hid a comment in one of its discussions, with a reason
+        (no moderator note: `hidden_reason` is empty)."""
+        comment = self.comments[event.payload["comment_id"]]
+        comment.hidden_reason = ""
+        comment.hidden_by = event.actor
+        comment.hidden_as = event.payload["reason"]
+        self._touch("comments", comment.id, comment)
+
+    # -- claims -------------------------------------------------------------------------
+
+    def active_claim(self, artifact_id: str, at: datetime) -> Claim | None:
+        """The claim on an item still in force at `at`: not released, and active within
+        CLAIM_IDLE."""
+        claim = self.claims.get(artifact_id)
+        if claim is None or claim.released:
+            return None
+        if at - parse_ts(claim.active_ts) > CLAIM_IDLE:
+            return None
+        return claim
+
+    def _on_claimed(self, event: Event) -> None:
+        """The first claim in fold order wins: a claim on an item another moderator
+        holds (in force at this event's time) changes nothing, so two moderators racing
+        from two replicas end with one clear owner on every replica."""
+        artifact_id = event.payload["artifact_id"]
+        held = self.active_claim(artifact_id, event.time)
+        if held is not None and held.moderator != event.actor:
+            return
+        if held is not None:  # claiming again refreshes the claim
+            held.active_ts = event.ts
+            claim = held
+        else:
+            claim = Claim(artifact_id, event.actor or "", event.ts, event.ts)
+            self.claims[artifact_id] = claim
+        self._touch("claims", artifact_id, claim)
+
+    def _on_released(self, event: Event) -> None:
+        claim = self.claims.get(event.payload["artifact_id"])
+        if claim is None or claim.released or claim.moderator != event.actor:
+            return
+        claim.released = True
+        self._touch("claims", claim.id, claim)
+
+    def _claim_activity(self, event: Event, *, resolved: bool) -> None:
+        """The claimant acting on the item keeps the claim alive; a decision that
+        answers the item's reports ends it (the item leaves the queue)."""
+        claim = self.active_claim(event.payload["artifact_id"], event.time)
+        if claim is None or claim.moderator != event.actor:
+            return
+        if resolved:
+            claim.released = True
+        else:
+            claim.active_ts = event.ts
+        self._touch("claims", claim.id, claim)
 
     def _on_appeal_filed(self, event: Event) -> None:
         p = event.payload
@@ -468,5 +536,8 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "moderation.action": State._on_moderation,
     "appeal.filed": State._on_appeal_filed,
     "appeal.decided": State._on_appeal_decided,
+    "comment.hidden": State._on_comment_hidden,
+    "moderation.claimed": State._on_claimed,
+    "moderation.released": State._on_released,
 }
 EVENT_TYPES: tuple[str, ...] = tuple(_HANDLERS)

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "state.db"
 # Bump whenever the tables or what the fold writes into them change: an older database
 # is then rebuilt from the log instead of being read with the wrong meaning.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: access decision notes; 3: claims, hide/lock reasons, guidelines version
 # The rate limits look back one hour; older times are not loaded.
 TIMES_KEPT = timedelta(days=1)
 PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events
@@ -74,6 +74,7 @@ RECORD_TABLES: dict[str, tuple[type, str]] = {
     "access_requests": (records.AccessRequest, "access_requests"),
     "actions": (records.ModerationAction, "actions"),
     "appeals": (records.Appeal, "appeals"),
+    "claims": (records.Claim, "claims"),
 }
 _NOT_STORED = {"comments"}  # Discussion.comments: rebuilt from the comments table
 _INDEXES = (

@@ -157,6 +157,7 @@ def test_a_hidden_comments_author_appeals_and_gets_it_back(service: Safeguards) 
         "Too sharp.",
         discussion_id=discussion.id,
         comment_id=comment.id,
+        reason="abuse",
     )
     hidden = service.state.actions[-1]
     assert service.state.comments[comment.id].hidden

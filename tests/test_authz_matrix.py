@@ -16,7 +16,8 @@ the README's roles):
   own report), a comment in a discussion they can read and that is open, a discussion,
   a tag proposal, an access request, a preference;
 - owner: a member's, plus proposal.decided / access.decided / discussion.status on
-  artifacts of their own namespace;
+  artifacts of their own namespace, and comment.hidden of a comment in one of their
+  artifacts' threads (with a reason);
 - moderator: anything.
 
 Outputs are checked too: text only privileged readers may see (a report's context, an
@@ -43,6 +44,7 @@ from gradio_queue import queue_call
 from safeguards.catalog import DEMO_CATALOG, load_catalog
 from safeguards.config import Settings
 from safeguards.eventlog import Event, read_events
+from safeguards.policy import HIDE_REASONS
 from safeguards.service import Safeguards
 from safeguards.state import EVENT_TYPES
 
@@ -69,7 +71,11 @@ READERS: dict[str, set[str]] = {
 SELF_EVENTS = frozenset(
     {"report.filed", "discussion.opened", "proposal.opened", "access.requested", "preference.set"}
 )
-OWNER_EVENTS = frozenset({"proposal.decided", "access.decided", "discussion.status"})
+OWNER_EVENTS = frozenset(
+    {"proposal.decided", "access.decided", "discussion.status", "comment.hidden"}
+)
+# Only moderators: claims on queue items (they fall under "moderator: anything").
+MODERATOR_ONLY = frozenset({"moderation.action", "moderation.claimed", "moderation.released"})
 JUNK = (None, -1, "\x00", {"k": [1]}, ["x", 2], True, "../../etc/passwd", 1e308, "x" * 6000)
 SELECT = {"index": [0, 0], "value": OWNED, "row_value": [OWNED]}
 
@@ -135,6 +141,7 @@ class Index:
         self.requests: dict[str, str] = {}
         self.reporters: dict[str, str | None] = {}  # report id -> reporter
         self.comment_authors: dict[str, str] = {}  # comment id -> author
+        self.comment_threads: dict[str, str] = {}  # comment id -> discussion id
         self.actions: dict[str, dict] = {}  # moderator action id -> its payload and actor
         self.appeals: dict[str, str] = {}  # appeal id -> action id
         for event in events:
@@ -165,8 +172,10 @@ class Index:
             self.threads[p["discussion_id"]].participants.add(actor)
         elif event.type == "appeal.filed":
             self.appeals[p["appeal_id"]] = p["action_id"]
-        if p.get("comment_id") and event.type != "moderation.action":
+        if p.get("comment_id") and event.type not in ("moderation.action", "comment.hidden"):
             self.comment_authors.setdefault(p["comment_id"], actor)
+            if p.get("discussion_id"):
+                self.comment_threads.setdefault(p["comment_id"], p["discussion_id"])
         if event.type == "moderation.action":
             self.actions[p["action_id"]] = {**p, "moderator": actor}
         elif event.type == "discussion.status" and p.get("discussion_id") in self.threads:
@@ -230,6 +239,14 @@ def violations(username: str | None, moderator: bool, new: list[Event], index: I
             ok = author_of(index.proposals.get(p.get("proposal_id"))) == username
         elif event.type == "access.decided":
             ok = author_of(index.requests.get(p.get("request_id"))) == username
+        elif event.type == "comment.hidden":  # the owner of the thread's artifact
+            thread = index.threads.get(p.get("discussion_id"))
+            ok = (
+                thread is not None
+                and author_of(thread.artifact) == username
+                and index.comment_threads.get(p.get("comment_id")) == p.get("discussion_id")
+                and p.get("reason") in HIDE_REASONS
+            )
         elif event.type == "discussion.status":
             thread = index.threads.get(p.get("discussion_id"))
             ok = (
@@ -320,6 +337,9 @@ def fill(component: dict, target: Target, persona: str | None) -> Any:
         "propose-tags": ["ethics-inclusive"],
         "mod-action": "make_private",
         "mod-d-action": "lock_discussion",
+        "mod-d-reason": "resolved",
+        "owner-hide-comment": target.comment,
+        "owner-hide-reason": "off-topic",
         "mod-status": "all",
         "persona": persona,
         "search-box": "bloom",
@@ -643,6 +663,30 @@ def test_the_rules_catch_escalations() -> None:
     assert not check("bob", Event("9", "t9", "bob", "moderation.action", {}))
     assert check(MODERATOR, Event("9", "t9", MODERATOR, "moderation.action", {}), True)
     assert not check(MODERATOR, Event("9", "t9", MODERATOR, "made.up", {}), True)
+    # Hiding as an owner: only the owner of the thread's artifact, a comment of that thread,
+    # with a reason; claims: moderators only.
+    reply = Event("4", "t4", "bob", "comment.added", {"discussion_id": "D1", "comment_id": "C1"})
+    with_reply = [*seeded, reply]
+    hide = {"discussion_id": "D1", "comment_id": "C1", "reason": "off-topic"}
+    assert (
+        violations(
+            OWNER, False, [Event("9", "t9", OWNER, "comment.hidden", hide)], Index(with_reply)
+        )
+        == []
+    )
+    for who in ("alice", "bob"):
+        crafted = Event("9", "t9", who, "comment.hidden", hide)
+        assert violations(who, False, [crafted], Index(with_reply)) != []
+    elsewhere = {**hide, "discussion_id": "D2"}
+    crafted = Event("9", "t9", OWNER, "comment.hidden", elsewhere)
+    assert violations(OWNER, False, [crafted], Index(with_reply)) != []
+    no_reason = Event("9", "t9", OWNER, "comment.hidden", {**hide, "reason": "meh"})
+    assert violations(OWNER, False, [no_reason], Index(with_reply)) != []
+    for type_ in ("moderation.claimed", "moderation.released"):
+        claim = {"artifact_id": OWNED}
+        assert not check(OWNER, Event("9", "t9", OWNER, type_, claim))
+        assert not check("bob", Event("9", "t9", "bob", type_, claim))
+        assert check(MODERATOR, Event("9", "t9", MODERATOR, type_, claim), True)
     # Appeals: only the owner files one; only another moderator decides it.
     gated = Event(
         "5", "t5", MODERATOR, "moderation.action", {"action_id": "M1", "artifact_id": OWNED}
@@ -681,6 +725,8 @@ def test_the_rights_that_exist_were_used(matrix: Matrix) -> None:
         ), by
         assert not set(by[member]) & OWNER_EVENTS, by
     assert set(by[OWNER]) & OWNER_EVENTS, by
+    for who in ("alice", "bob", OWNER):
+        assert not set(by[who]) & MODERATOR_ONLY, by
     assert by[MODERATOR]["moderation.action"] > 0, by
     calls = sum(o.calls for o in matrix.outcomes.values())
     refused = sum(o.refused for o in matrix.outcomes.values())

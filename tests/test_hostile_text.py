@@ -252,6 +252,7 @@ def write_world(state_dir: Path) -> World:
             CORPUS[n][1],
             discussion_id=shared.id,
             comment_id=comment_id,
+            reason="abuse",
         )
         world.hidden_notes.append(n)
     service.log.close()

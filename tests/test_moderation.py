@@ -395,6 +395,7 @@ def test_discussion_actions_lock_close_and_hide(service: Safeguards) -> None:
         seen,
         discussion_id=discussion.id,
         comment_id=abusive.id,
+        reason="abuse",
     )
     comment = service.state.comments[abusive.id]
     assert comment.hidden and comment.hidden_reason == "insult" and comment.hidden_by == MODERATOR
@@ -595,7 +596,11 @@ def test_bad_actions_are_refused_and_record_nothing(service: Safeguards) -> None
         (InvalidInput, (SMALL, "downgrade", "note", 1.5), {}),
         (InvalidInput, (SMALL, "downgrade", "note", float("nan")), {}),
         (NotFound, (SMALL, "lock_discussion", "note", 0), {"discussion_id": "D-missing"}),
-        (NotFound, (SMALL, "hide_comment", "note", 0), {"discussion_id": "D-x", "comment_id": "C"}),
+        (
+            NotFound,
+            (SMALL, "hide_comment", "note", 0),
+            {"discussion_id": "D-x", "comment_id": "C", "reason": "spam"},
+        ),
     ]
     for error, args, kwargs in cases:
         with pytest.raises(error) as raised:
@@ -666,6 +671,7 @@ def test_only_moderators_may_use_the_panel(
             0,
             discussion_id=discussion.id,
             comment_id=comment_id,
+            reason="spam",
         ),
         lambda: mod.act(
             service, user, RECIPE, "lock_discussion", "x", 0, discussion_id=discussion.id

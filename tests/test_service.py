@@ -694,7 +694,7 @@ def test_lock_discussion_and_hide_comment(service: Safeguards) -> None:
 
 
 def _target(discussion_id: str, comment_id: str) -> dict[str, str]:
-    return {"discussion_id": discussion_id, "comment_id": comment_id}
+    return {"discussion_id": discussion_id, "comment_id": comment_id, "reason": "abuse"}
 
 
 def test_every_action_is_recorded_for_the_audit_log(service: Safeguards) -> None:

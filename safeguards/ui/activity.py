@@ -241,6 +241,18 @@ def notice_text(notice: Notice, language: str) -> str:
         lines.append(f"{tr('notice.guideline', language)} {reasons}")
     elif action.action not in REVERSAL_ACTIONS:
         lines.append(f"*{tr('notice.no_guideline', language)}*")
+    if action.reason:
+        prefix = "hide" if action.action == "hide_comment" else "lock"
+        reason = tr(f"{prefix}.{action.reason}", language)
+        lines.append(
+            tr(
+                "discuss.hidden_as" if prefix == "hide" else "discuss.locked_as",
+                language,
+                reason=reason,
+            )
+        )
+    if action.policy:
+        lines.append(f"*{tr('notice.policy', language, version=action.policy)}*")
     appeal = notice.appeal
     if appeal is not None:
         status = tr(f"appeal.{appeal.status.value}", language)

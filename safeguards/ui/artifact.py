@@ -24,7 +24,14 @@ from safeguards.errors import SafeguardsError
 from safeguards.i18n import tr
 from safeguards.moderation import spreadsheet_csv
 from safeguards.permissions import Action, User, can
-from safeguards.records import AccessStatus, DiscussionKind, DiscussionStatus, ProposalStatus
+from safeguards.policy import HIDE_REASONS
+from safeguards.records import (
+    AccessStatus,
+    Discussion,
+    DiscussionKind,
+    DiscussionStatus,
+    ProposalStatus,
+)
 from safeguards.service import PROPOSABLE_TAGS, ArtifactView, Safeguards
 from safeguards.textrules import LIMITS
 from safeguards.ui.common import (
@@ -200,6 +207,27 @@ class ArtifactTab:
                         I18N("discuss.reopen"), visible=False, elem_id="reopen-discussion"
                     )
             self.reply_signin = gr.Markdown(visible=False, elem_id="reply-signin")
+            # The owner hides a comment in this thread, with a reason readers see.
+            with gr.Accordion(
+                I18N("owner.hide_title"), open=False, visible=False, elem_id="owner-hide"
+            ) as self.owner_hide_box:
+                gr.Markdown(I18N("owner.hide_help"))
+                with gr.Row():
+                    self.owner_hide_comment = gr.Dropdown(
+                        choices=[],
+                        value=None,
+                        label=I18N("owner.hide_comment"),
+                        elem_id="owner-hide-comment",
+                    )
+                    self.owner_hide_reason = gr.Dropdown(
+                        choices=[(I18N(f"hide.{r}"), r) for r in HIDE_REASONS],
+                        value=None,
+                        label=I18N("owner.hide_reason"),
+                        elem_id="owner-hide-reason",
+                    )
+                self.owner_hide_button = gr.Button(
+                    I18N("owner.hide_apply"), variant="stop", elem_id="owner-hide-apply"
+                )
             with gr.Accordion(I18N("discuss.open"), open=False, elem_id="new-discussion"):
                 with gr.Column(visible=False) as self.new_form:
                     self.new_title = gr.Textbox(
@@ -266,6 +294,7 @@ class ArtifactTab:
             *(self.community_box, self.community_list, self.discussion_box, self.thread),
             *(self.proposal_box, self.diff, self.merge_button, self.close_proposal_button),
             *(self.reply_form, self.reply_signin, self.close_button, self.reopen_button),
+            *(self.owner_hide_box, self.owner_hide_comment),
             *(self.new_form, self.new_signin),
             *(self.flag_form, self.flag_signin, self.flag_target),
             *(self.propose_form, self.propose_signin, self.propose_tags, self.propose_none),
@@ -374,9 +403,10 @@ class ArtifactTab:
         return {
             self.community_list: community_html(view, filter_, wanted, language),
             self.discussion_box: discussion.id if discussion else "",
-            self.thread: thread_text(discussion, language, reasons)
+            self.thread: thread_text(discussion, language, reasons, moderator=user.is_moderator)
             if discussion
             else tr("community.pick", language),
+            **self._owner_hide(discussion, view, user),
             self.proposal_box: gr.update(visible=proposal is not None),
             self.diff: self.service.proposal_diff(user, proposal.id) if proposal else "",
             self.merge_button: gr.update(visible=may_review),
@@ -388,6 +418,24 @@ class ArtifactTab:
             ),
             self.close_button: gr.update(visible=may_close and status is DiscussionStatus.OPEN),
             self.reopen_button: gr.update(visible=may_close and status is DiscussionStatus.CLOSED),
+        }
+
+    def _owner_hide(
+        self, discussion: Discussion | None, view: ArtifactView, user: User
+    ) -> dict[Any, Any]:
+        """The owner's hide form: the thread's comments an owner may hide (not the
+        report itself, not moderators' notes, not hidden already)."""
+        hideable: list[tuple[str, str]] = []
+        if discussion is not None and user.owns(view.artifact):
+            for number, c in enumerate(discussion.comments):
+                opening_report = number == 0 and discussion.kind is DiscussionKind.REPORT
+                if c.moderation or c.hidden or opening_report:
+                    continue
+                snippet = " ".join(c.text.split())[:60]
+                hideable.append((f"{c.author}: {snippet}", c.id))
+        return {
+            self.owner_hide_box: gr.update(visible=bool(hideable)),
+            self.owner_hide_comment: gr.update(choices=hideable, value=None),
         }
 
     def _forms(self, view: ArtifactView, user: User, language: str) -> dict[Any, Any]:
@@ -724,6 +772,11 @@ def _wire_actions(
         status = tr(f"status.{request.status.value}", language)
         return Done(tr("gate.status", language, status=status), None, {tab.gate_reason: ""})
 
+    def hide_as_owner(user, artifact_id, discussion_id, comment_id, reason, language) -> Done:
+        service.hide_comment_as_owner(user, comment_id, reason)
+        resets = {tab.owner_hide_reason: gr.update(value=None)}
+        return Done(tr("owner.hide_done", language), discussion_id, resets)
+
     def review(approve: bool) -> Callable[..., Done]:
         def decide_access(user, artifact_id, discussion_id, request_id, note, language) -> Done:
             service.decide_access(user, request_id, approve=approve, note=note)
@@ -757,6 +810,12 @@ def _wire_actions(
         (tab.merge_button.click, decide(merge=True), [], []),
         (tab.close_proposal_button.click, decide(merge=False), [], []),
         (tab.gate_button.click, request_access, [tab.gate_reason], [tab.gate_reason]),
+        (
+            tab.owner_hide_button.click,
+            hide_as_owner,
+            [tab.owner_hide_comment, tab.owner_hide_reason],
+            [tab.owner_hide_reason],
+        ),
         (
             tab.approve_button.click,
             review(approve=True),

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ from safeguards import demo_seed
 from safeguards import moderation as mod
 from safeguards.categories import REASONS
 from safeguards.errors import PermissionDenied, SafeguardsError
+from safeguards.eventlog import parse_ts
 from safeguards.i18n import tr, trn
 from safeguards.permissions import User
-from safeguards.records import Appeal, Discussion, Kind, ModerationAction
+from safeguards.policy import HIDE_REASONS, LOCK_REASONS
+from safeguards.records import Appeal, Claim, Discussion, Kind, ModerationAction
 from safeguards.service import Safeguards
 from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
 from safeguards.textrules import LIMITS
@@ -136,6 +139,10 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         q["d_action"],
         q["d_apply"],
         q["confirm_box"],
+        q["claim_status"],
+        q["claim"],
+        q["release"],
+        q["d_reason"],
     ]
     audit_outputs = [a["table"], a["download"], a["moderator"]]
     appeal_outputs = [ap["list"], ap["pick"], ap["outcome"], ap["note"], ap["decide"]]
@@ -280,7 +287,53 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             gr.update(value=None),
             gr.update(interactive=False),
             gr.update(visible=False),
+            *claim_updates(user, detail.artifact.id, language),
+            gr.update(choices=[], value=None, visible=False),
         ]
+
+    def claim_updates(user: User, artifact_id: str, language: str) -> list[Any]:
+        """Who holds the item: the line, then the Claim and Release buttons."""
+        claim = service.claim_of(user, artifact_id)
+        mine = claim is not None and claim.moderator == user.username
+        return [
+            claim_text(claim, user, language),
+            gr.update(visible=claim is None),  # another's claim lapses or is released
+            gr.update(visible=mine),
+        ]
+
+    @friendly_errors
+    def claim_item(
+        persona: str,
+        artifact_id: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        claim = service.claim(user, _text(artifact_id))
+        notify(tr("claim.done", language), language)
+        return claim_updates(user, claim.id, language)
+
+    @friendly_errors
+    def release_item(
+        persona: str,
+        artifact_id: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        service.release(user, _text(artifact_id))
+        notify(tr("claim.released", language), language)
+        return claim_updates(user, _text(artifact_id), language)
+
+    claim_outputs = [q["claim_status"], q["claim"], q["release"]]
+    q["claim"].click(
+        claim_item, [ctx.persona, q["item_id"]], claim_outputs, api_visibility="private"
+    )
+    q["release"].click(
+        release_item, [ctx.persona, q["item_id"]], claim_outputs, api_visibility="private"
+    )
 
     @friendly_errors
     def open_item(
@@ -345,13 +398,32 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
     gr.on(
         [q["action"].change, q["note"].change], ready, [q["action"], q["note"]], q["apply"], **quick
     )
+
+    def d_ready(action: str | None, note: str | None, reason: str | None) -> Any:
+        """A hide needs its reason too; a lock's reason is optional."""
+        needs_reason = action == "hide_comment"
+        ok = bool(action) and bool((note or "").strip()) and (bool(reason) or not needs_reason)
+        return gr.Button(interactive=ok)
+
     gr.on(
-        [q["d_action"].change, q["d_note"].change],
-        ready,
-        [q["d_action"], q["d_note"]],
+        [q["d_action"].change, q["d_note"].change, q["d_reason"].change],
+        d_ready,
+        [q["d_action"], q["d_note"], q["d_reason"]],
         q["d_apply"],
         **quick,
     )
+
+    def reason_choices(action: str | None, request: gr.Request) -> Any:
+        """The reasons the chosen discussion action takes (none: hidden)."""
+        reasons = {
+            "hide_comment": ("hide", HIDE_REASONS),
+            "lock_discussion": ("lock", LOCK_REASONS),
+        }
+        prefix, values = reasons.get(action or "", ("", ()))
+        choices = [(tr(f"{prefix}.{r}", lang(request)), r) for r in values]
+        return gr.update(choices=choices, value=None, visible=bool(choices))
+
+    q["d_action"].change(reason_choices, q["d_action"], q["d_reason"], **quick)
 
     def after_action(
         user: User,
@@ -384,10 +456,14 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         status: str,
         request: gr.Request,
         profile: gr.OAuthProfile | None = None,
+        override_claim: bool = True,
     ) -> list[Any]:
+        """Act (after the confirmation row, another moderator's claim is overridden)."""
         user = current_user(service, persona, request, profile)
         clean_id = _text(artifact_id)
-        result = mod.act(service, user, clean_id, action, note, seen or 0)
+        result = mod.act(
+            service, user, clean_id, action, note, seen or 0, override_claim=override_claim
+        )
         return after_action(user, clean_id, result, (reasons, kinds, status), lang(request))
 
     act_inputs = [ctx.persona, q["item_id"], q["action"], q["note"], q["seen"], *filters]
@@ -405,21 +481,48 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         request: gr.Request,
         profile: gr.OAuthProfile | None = None,
     ) -> dict[Any, Any]:
-        """Apply: destructive actions first ask (the confirmation row), others act."""
+        """Apply: destructive actions, and items another moderator has claimed, first
+        ask (the confirmation row); others act (refused if a claim landed meanwhile)."""
         language = lang(request)
-        if action in DESTRUCTIVE_ACTIONS:
-            question = tr(
-                "mod.confirm_question",
-                language,
-                action=tr(f"modaction.{action}", language),
-                artifact=escape_md(_text(artifact_id)),
+        user = current_user(service, persona, request, profile)
+        claim = service.claim_of(user, _text(artifact_id))
+        questions = []
+        if claim is not None and claim.moderator != user.username:
+            age = claim_age(claim.ts, language)
+            questions.append(
+                tr(
+                    "claim.confirm_question",
+                    language,
+                    moderator=escape_md(claim.moderator),
+                    age=age,
+                )
             )
+        if action in DESTRUCTIVE_ACTIONS:
+            questions.append(
+                tr(
+                    "mod.confirm_question",
+                    language,
+                    action=tr(f"modaction.{action}", language),
+                    artifact=escape_md(_text(artifact_id)),
+                )
+            )
+        if questions:
             return {
                 q["confirm_box"]: gr.update(visible=True),
-                q["confirm_text"]: f"**{question}**",
+                q["confirm_text"]: "\n\n".join(f"**{x}**" for x in questions),
             }
         done = apply_action(
-            persona, artifact_id, action, note, seen, reasons, kinds, status, request, profile
+            persona,
+            artifact_id,
+            action,
+            note,
+            seen,
+            reasons,
+            kinds,
+            status,
+            request,
+            profile,
+            override_claim=False,
         )
         if not isinstance(done, list):  # refused: a toast was shown, nothing changes
             return gr.skip()
@@ -450,6 +553,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         comment_id: str,
         action: str,
         note: str,
+        reason: str | None,
         seen: float,
         reasons: list[str],
         kinds: list[str],
@@ -469,6 +573,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             seen or 0,
             discussion_id=discussion_id,
             comment_id=comment_id if needs_comment else None,
+            reason=reason or None,
         )
         return after_action(user, clean_id, result, (reasons, kinds, status), lang(request))
 
@@ -481,6 +586,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             q["comment"],
             q["d_action"],
             q["d_note"],
+            q["d_reason"],
             q["seen"],
             *filters,
         ],
@@ -692,6 +798,18 @@ def _queue_layout() -> dict[str, Any]:
     c["notice"] = gr.Markdown(elem_id="mod-notice")
     with gr.Column(visible=False) as item_box:
         c["item_header"] = gr.Markdown(elem_id="mod-item-header")
+        with gr.Row(equal_height=True):
+            c["claim_status"] = gr.Markdown(elem_id="mod-claim")
+            c["claim"] = gr.Button(
+                I18N("claim.claim"), size="sm", scale=0, elem_id="mod-claim-take"
+            )
+            c["release"] = gr.Button(
+                I18N("claim.release"),
+                size="sm",
+                scale=0,
+                visible=False,
+                elem_id="mod-claim-release",
+            )
         with gr.Row():
             with gr.Column(scale=3):
                 gr.Markdown(f"#### {I18N('mod.reports')}")
@@ -743,6 +861,14 @@ def _queue_layout() -> dict[str, Any]:
                 value=None,
                 label=I18N("mod.action"),
                 elem_id="mod-d-action",
+            )
+            c["d_reason"] = gr.Dropdown(
+                choices=[],
+                value=None,
+                visible=False,
+                label=I18N("mod.hide_reason"),
+                info=I18N("mod.hide_reason_help"),
+                elem_id="mod-d-reason",
             )
             c["d_note"] = gr.Textbox(
                 label=I18N("mod.d_note"), max_length=LIMITS["note"], elem_id="mod-d-note"
@@ -834,7 +960,30 @@ def _item_cleared() -> list[Any]:
         gr.update(value=None),
         gr.update(interactive=False),
         gr.update(visible=False),
+        "",
+        gr.update(visible=False),
+        gr.update(visible=False),
+        gr.update(choices=[], value=None, visible=False),
     ]
+
+
+def claim_age(ts: str, language: str) -> str:
+    """ "just now" or "N min ago" since a claim was taken."""
+    minutes = int((datetime.now(UTC) - parse_ts(ts)).total_seconds() // 60)
+    return (
+        tr("claim.age_now", language) if minutes < 1 else tr("claim.age_min", language, n=minutes)
+    )
+
+
+def claim_text(claim: Claim | None, user: User, language: str) -> str:
+    """ "Claimed by X, 4 min ago" (or mine, or nobody's)."""
+    if claim is None:
+        return f"*{tr('claim.free', language)}*"
+    age = claim_age(claim.ts, language)
+    if claim.moderator == user.username:
+        return f"**{tr('claim.by_me', language, age=age)}**"
+    text = tr("claim.by_other", language, moderator=escape_md(claim.moderator), age=age)
+    return f"**{text}**"
 
 
 def _fresh_dir() -> Path:
@@ -1028,11 +1177,15 @@ def history_text(detail: mod.ItemDetail, language: str) -> str:
     if not detail.history:
         return f"*{tr('mod.none', language)}*"
     lines = []
+    reasons = {a.id: a.reason for a in detail.actions if a.reason}
     for e in reversed(detail.history):
         if e.kind == "report":
             what = f"{tr('mod.reported', language)}: {escape_md(tr(f'reason.{e.what}', language))}"
         else:
             what = f"**{escape_md(tr(f'modaction.{e.what}', language))}**"
+            if e.ref in reasons:  # a hide's or a lock's reason
+                prefix = "hide" if e.what == "hide_comment" else "lock"
+                what += f" ({escape_md(tr(f'{prefix}.{reasons[e.ref]}', language))})"
         text = e.text if len(e.text) <= 200 else e.text[:200] + "…"
         lines.append(f"- {when(e.ts)} · {what} · {escape_md(e.actor)} — {escape_md(text)}")
     return "\n".join(lines)

@@ -209,29 +209,56 @@ def community_html(view: ArtifactView, filter_: str, current: str | None, langua
 
 
 def thread_text(
-    discussion: Discussion, language: str, reasons: dict[str, str] | None = None
+    discussion: Discussion,
+    language: str,
+    reasons: dict[str, str] | None = None,
+    *,
+    moderator: bool = False,
 ) -> str:
+    """A thread as Markdown; `moderator` expands hidden comments (their text and note)."""
     header = [
         f"### {escape_md(discussion_title(discussion, language, reasons))}",
         f"*{tr(f'thread.{discussion.kind.value}', language)} · "
         f"{tr('status.' + discussion.status.value, language)}*",
     ]
-    parts = [comment_text(c, language) for c in discussion.comments]
+    if discussion.lock_reason and discussion.status.value == "locked":
+        reason = tr(f"lock.{discussion.lock_reason}", language)
+        header.append(f"*{escape_md(tr('discuss.locked_as', language, reason=reason))}*")
+    parts = [comment_text(c, language, moderator=moderator) for c in discussion.comments]
     return "\n\n".join(header) + "\n\n---\n\n" + "\n\n---\n\n".join(parts)
 
 
-def comment_text(comment: Comment, language: str) -> str:
+def comment_text(comment: Comment, language: str, *, moderator: bool = False) -> str:
+    """One comment. A hidden one shows readers only why ("hidden as off-topic", by whom);
+    a moderator also sees the note and the hidden text, quoted."""
     who = f"**{escape_md(comment.author)}** · {when(comment.ts)}"
     if comment.moderation:
         action = tr(f"modaction.{comment.action}", language) if comment.action else ""
         who = f"**{tr('discuss.moderation', language)}: {escape_md(action)}** · {who}"
     if comment.hidden:
-        reason = tr("discuss.hidden", language, reason=comment.hidden_reason or "")
-        return f"{who}\n\n> *{escape_md(reason)}*"
+        return f"{who}\n\n{hidden_text(comment, language, moderator=moderator)}"
     body = f"{who}\n\n{quote_md(comment.text)}"
     if comment.moderation and comment.action in APPEALABLE_ACTIONS:
         body += f"\n\n*{tr('notice.in_thread', language)}*"
     return body
+
+
+def hidden_text(comment: Comment, language: str, *, moderator: bool = False) -> str:
+    """What stands in place of a hidden comment."""
+    if comment.hidden_as:
+        by = "discuss.hidden_by_moderator" if comment.hidden_reason else "discuss.hidden_by_owner"
+        reason = tr(f"hide.{comment.hidden_as}", language)
+        line = f"{tr('discuss.hidden_as', language, reason=reason)} ({tr(by, language)})"
+    else:  # hidden before reasons existed: the note was the reason
+        line = tr("discuss.hidden", language, reason=comment.hidden_reason or "")
+    shown = f"> *{escape_md(line)}*"
+    if not moderator:
+        return shown
+    if comment.hidden_as and comment.hidden_reason:
+        note = tr("discuss.hidden_note", language, note=comment.hidden_reason)
+        shown += f"\n>\n> *{escape_md(note)}*"
+    original = tr("discuss.hidden_original", language)
+    return f"{shown}\n\n**{original}:**\n\n{quote_md(comment.text)}"
 
 
 def when(ts: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from safeguards import transparency as tp
 from safeguards.i18n import tr
+from safeguards.policy import GUIDELINES_CHANGES, GUIDELINES_VERSION, HIDE_REASONS
 from safeguards.ui.common import I18N, UiContext, friendly_errors, lang
 
 _CSV_DIR = Path(tempfile.gettempdir()) / "safeguards-transparency"
@@ -75,6 +76,33 @@ def build(ctx: UiContext, tab: gr.Tab) -> None:
         ]
 
     tab.select(load, None, outputs, api_visibility="private")
+
+    with gr.Accordion(I18N("guidelines.title"), open=False, elem_id="guidelines"):
+        guidelines = gr.Markdown(elem_id="guidelines-text")
+
+    def load_guidelines(request: gr.Request) -> str:
+        return guidelines_text(lang(request))
+
+    tab.select(load_guidelines, None, guidelines, api_visibility="private", queue=False)
+
+
+def guidelines_text(language: str) -> str:
+    """The content guidelines in force: their version, why a comment may be hidden, and
+    what changed in each version (newest first)."""
+    lines = [
+        tr("guidelines.version", language, version=GUIDELINES_VERSION),
+        "",
+        f"#### {tr('guidelines.hide_title', language)}",
+        "",
+    ]
+    lines += [
+        f"- **{tr(f'hide.{r}', language)}**: {tr(f'hide_desc.{r}', language)}" for r in HIDE_REASONS
+    ]
+    lines += ["", f"#### {tr('guidelines.changes_title', language)}"]
+    for version, changes in GUIDELINES_CHANGES:
+        lines += ["", f"**{version}**", ""]
+        lines += [f"- {tr(key, language)}" for key in changes]
+    return "\n".join(lines)
 
 
 def _write_csv(figures: pd.DataFrame) -> Path:
