@@ -511,7 +511,7 @@ def test_member_cannot_call_owner_handlers(
     page.open(artifact_id)
     before = len(events(app))
     if kind == "request":
-        message = page.act(trigger, artifact_id, pending[kind])
+        message = page.act(trigger, artifact_id, pending[kind], "")  # the id, no reason
     else:  # the pull request's (or discussion's) thread is the open one
         message = page.act(trigger, artifact_id, discussion=pending["discussion"])
     assert not message["success"]
@@ -612,7 +612,7 @@ def test_owner_can_call_the_same_handlers(
     merged = page.act("merge", PROPOSED, discussion=pending["discussion"])
     assert merged["success"], error_of(merged)
     page.open(GATED)
-    approved = page.act("approve", GATED, pending["request"])
+    approved = page.act("approve", GATED, pending["request"], "")
     assert approved["success"], error_of(approved)
     done = {(e.type, e.actor, e.payload["status"]) for e in decisions(app, pending)}
     assert done == {("proposal.decided", OWNER, "merged"), ("access.decided", OWNER, "approved")}
