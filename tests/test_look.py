@@ -356,7 +356,10 @@ def test_pages_fit_and_read(app: RunningApp, chromium: Browser, size: str, local
     check_page(page, f"artifact {size} {locale}")
     page.screenshot(path=SCREENSHOTS / f"artifact-{size}-{language}.png", full_page=True)
 
-    # Moderation and research, as a moderator.
+    # Moderation and research, as a moderator. The switch is made from Browse: on the
+    # artifact it would re-render the card, and a content warning's popup may cover the
+    # picker while that happens.
+    open_tab(page, tr("tab.browse", language))
     pick_persona(page, "moderator", language)
     for name in ("moderation", "research"):
         open_tab(page, tr(f"tab.{name}", language))
