@@ -107,3 +107,20 @@ def toast(page: Page, text: str | re.Pattern[str]):
     found = page.locator(".toast-body").filter(has_text=text)
     expect(found.first).to_be_visible()
     return found.first
+
+
+def signed_in(browser: Browser, url: str, user: str, password: str) -> tuple[BrowserContext, Page]:
+    """A page of the app signed in through Gradio's /login form (accounts mode)."""
+    context = new_context(browser)
+    answer = context.request.post(f"{url}/login", form={"username": user, "password": password})
+    assert answer.ok, answer.text()
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    return context, page
+
+
+def pick(page: Page, selector: str, option: str | re.Pattern[str]) -> None:
+    """Choose an option of the dropdown `selector` by its visible name."""
+    page.locator(f"{selector} input").click()
+    page.get_by_role("option", name=option).first.click()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from apprunner import RunningApp, start_app
-from browser import go_to_tab, new_context, open_by_id, toast, wait_ready
+from browser import go_to_tab, new_context, open_by_id, pick, toast, wait_ready
+from browser import signed_in as browser_signed_in
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.slow
@@ -39,20 +40,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 def signed_in(chromium: Browser, app: RunningApp, user: str) -> tuple[BrowserContext, Page]:
-    context = new_context(chromium)
-    answer = context.request.post(
-        f"{app.url}/login", form={"username": user, "password": ACCOUNTS[user]}
-    )
-    assert answer.ok, answer.text()
-    page = context.new_page()
-    page.goto(app.url)
-    wait_ready(page)
-    return context, page
-
-
-def pick(page: Page, selector: str, option: str | re.Pattern[str]) -> None:
-    page.locator(f"{selector} input").click()
-    page.get_by_role("option", name=option).first.click()
+    return browser_signed_in(chromium, app.url, user, ACCOUNTS[user])
 
 
 def test_decision_notice_appeal_and_reversal(app: RunningApp, chromium: Browser) -> None:

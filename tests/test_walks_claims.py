@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 from apprunner import RunningApp, start_app
-from browser import new_context, toast, wait_ready
+from browser import pick, toast
+from browser import signed_in as browser_signed_in
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from safeguards.config import Settings
@@ -49,20 +50,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, 
 
 
 def signed_in(chromium: Browser, app: RunningApp, user: str) -> tuple[BrowserContext, Page]:
-    context = new_context(chromium)
-    answer = context.request.post(
-        f"{app.url}/login", form={"username": user, "password": ACCOUNTS[user]}
-    )
-    assert answer.ok, answer.text()
-    page = context.new_page()
-    page.goto(app.url)
-    wait_ready(page)
-    return context, page
-
-
-def pick(page: Page, selector: str, option: str | re.Pattern[str]) -> None:
-    page.locator(f"{selector} input").click()
-    page.get_by_role("option", name=option).first.click()
+    return browser_signed_in(chromium, app.url, user, ACCOUNTS[user])
 
 
 def test_claim_then_another_moderator_confirms_before_acting(
