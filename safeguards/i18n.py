@@ -840,6 +840,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "transparency.reports_by_reason": ("Reports by reason", "按原因统计的举报"),
     "transparency.reports_by_kind": ("Reports by kind of artifact", "按制品类型统计的举报"),
     "transparency.actions": ("Moderator actions by type", "按类型统计的版主操作"),
+    "transparency.owner_hides_by_reason": (
+        "Comments hidden by artifact owners, by reason",
+        "制品所有者隐藏的评论（按原因）",
+    ),
     "transparency.times": (
         "Hours to the owner's first answer and to a moderator's decision (by the month of the report)",
         "从举报到所有者首次回应、到版主作出决定的小时数（按举报所在月份）",

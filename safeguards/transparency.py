@@ -33,6 +33,7 @@ ALL = "all"
 REPORTS_BY_REASON = "reports_by_reason"
 REPORTS_BY_KIND = "reports_by_kind"
 ACTIONS = "actions"
+OWNER_HIDES = "owner_hides_by_reason"  # comments owners hid in their own discussions
 OWNER_ANSWER_MEDIAN = "owner_answer_median_hours"
 OWNER_ANSWER_P90 = "owner_answer_p90_hours"
 DECISION_MEDIAN = "decision_median_hours"
@@ -43,6 +44,7 @@ MEASURES: tuple[str, ...] = (
     REPORTS_BY_REASON,
     REPORTS_BY_KIND,
     ACTIONS,
+    OWNER_HIDES,
     OWNER_ANSWER_MEDIAN,
     OWNER_ANSWER_P90,
     DECISION_MEDIAN,
@@ -134,6 +136,8 @@ def _count(
             moment = parse_ts(event.ts)
             for report_id in tally.open_by_artifact.pop(str(payload.get("artifact_id")), []):
                 tally.reports[report_id].decision = moment
+    elif event.type == "comment.hidden":  # an owner's hide (moderators' are actions)
+        tally.counts[(month, OWNER_HIDES, str(payload.get("reason")))] += 1
     elif event.type == "appeal.decided":
         tally.appeals[(month, str(payload.get("outcome")))] += 1
 

@@ -36,7 +36,8 @@ def report(n: int, ts: str, actor: str, artifact: str, reason: str, **extra: obj
 # November: 3 reports (2 spam on the model, 1 privacy on the dataset, one by the owner);
 # the owner answers R1 after 2 h and R3 after 10 h; a downgrade decides the model's two
 # reports at 4 h and 6 h. December: one report, a dismiss after 30 h; one appeal upheld
-# and one reversed. A demo event in December is left out.
+# and one reversed; the owner hides one comment as off-topic. A demo event in December is
+# left out.
 LOG = [
     report(1, "2026-11-01T00:00:00+00:00", "ann", "lab/model-a", "spam"),
     report(2, "2026-11-01T02:00:00+00:00", "lab", "lab/model-a", "spam"),
@@ -84,6 +85,16 @@ LOG = [
         note="n",
     ),
     report(12, "2026-12-05T00:00:00+00:00", "demo-x", "lab/model-a", "hate", demo=True),
+    event(
+        13,
+        "2026-12-06T00:00:00+00:00",
+        "lab",
+        "comment.hidden",
+        artifact_id="lab/data-b",
+        discussion_id="D3",
+        comment_id="C6",
+        reason="off-topic",
+    ),
 ]
 
 
@@ -104,6 +115,8 @@ def test_counts_match_the_hand_count() -> None:
     assert got[("2026-12", "reports_by_reason", "spam")] == 1
     assert got[("2026-12", "actions", "dismiss")] == 1
     assert ("2026-12", "reports_by_reason", "hate") not in got  # demo rows left out
+    assert got[("2026-12", "owner_hides_by_reason", "off-topic")] == 1  # an owner's hide
+    assert not [k for k in got if k[1] == "owner_hides_by_reason" and k[0] == "2026-11"]
 
 
 def test_response_times_match_the_hand_count() -> None:

@@ -23,6 +23,7 @@ COUNT_TABLES = (
     (tp.REPORTS_BY_REASON, "reason"),
     (tp.REPORTS_BY_KIND, "kind"),
     (tp.ACTIONS, "modaction"),
+    (tp.OWNER_HIDES, "hide"),
 )
 TIME_COLUMNS = (
     (tp.OWNER_ANSWER_MEDIAN, "owner_median"),
