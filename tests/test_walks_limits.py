@@ -14,6 +14,7 @@ import pytest
 from apprunner import RunningApp, start_app
 from browser import go_to_tab, pick, toast
 from browser import signed_in as browser_signed_in
+from gradio_queue import queue_call
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from safeguards.config import Settings
@@ -116,6 +117,42 @@ def test_a_suspended_user_reads_why_and_until_when(app: RunningApp, chromium: Br
     toast(vic, NOTE)
     expect(vic.locator(".error")).to_have_count(0)
     context.close()
+
+
+def handler(config: dict, elem_id: str) -> int:
+    """The id of the event function the button `elem_id` triggers on click."""
+    components = {c["id"]: c for c in config["components"]}
+    found = [
+        d["id"]
+        for d in config["dependencies"]
+        if any(
+            components.get(t, {}).get("props", {}).get("elem_id") == elem_id and e == "click"
+            for t, e in d["targets"]
+        )
+    ]
+    assert len(found) == 1, (elem_id, found)
+    return found[0]
+
+
+def test_the_page_handlers_called_directly_obey_them_too(app: RunningApp) -> None:
+    """The private UI functions, called over the queue as a crafted client would: the
+    limited member's discussion and the suspended user's flag are refused with the
+    reason, and nothing is written."""
+    alice, vic, owner = (session_of(app, u) for u in ("alice", "vic", "demo-studio"))
+    answer = rest(owner, "limit_interactions", [ITEM, "established", "1w"])  # in force anyway
+    assert "event: complete" in answer, answer
+    config = alice.get("/config").json()
+    page = [None, "popup", "", "open", ""]  # persona, preference, revealed, filter, thread
+    limited = [ITEM, *page, "Crafted title", "Crafted body"]
+    flag = [OTHER, *page, "spam", None, "Crafted flag."]
+    before = len(read_events(app.state_dir))
+    answer = queue_call(alice, handler(config, "open-discussion"), limited)
+    assert not answer["success"] and "at least 7 days old" in answer["refusal"], answer
+    answer = queue_call(vic, handler(config, "flag-submit"), flag)
+    assert not answer["success"] and NOTE in answer["refusal"], answer
+    assert len(read_events(app.state_dir)) == before
+    for session in (alice, vic, owner):
+        session.close()
 
 
 def rest(session: httpx.Client, name: str, data: list) -> str:
