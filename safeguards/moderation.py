@@ -751,9 +751,7 @@ def audit_log(
         entries = [(*e, "") for e in entries]
         entries += _suspension_entries(state)
     rows = [
-        dict(
-            zip(AUDIT_COLUMNS, (ts, mod, act, art, note, d or "", c or "", ref, u), strict=True)
-        )
+        dict(zip(AUDIT_COLUMNS, (ts, mod, act, art, note, d or "", c or "", ref, u), strict=True))
         for ts, mod, act, art, note, d, c, ref, u in entries
         if (not who or mod.lower() == who)
         and (not what or act == what)
