@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from apprunner import RunningApp, start_app
-from browser import go_to_tab, pick, toast
+from browser import go_to_tab, new_context, pick, toast
 from browser import signed_in as browser_signed_in
 from gradio_queue import queue_call
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -71,6 +71,9 @@ def test_owner_limits_discussions_and_a_new_member_is_told_why(
     toast(owner, re.compile(r"The limit is in force until \d{4}-\d\d-\d\d \d\d:\d\d UTC"))
     expect(owner.locator("#limit-notice")).to_contain_text("Discussions here are limited until")
     expect(owner.locator("#limit-lift")).to_be_visible()
+    owner.set_viewport_size({"width": 1280, "height": 1400})
+    owner.locator("#limits-box").evaluate("element => element.scrollIntoView({block: 'start'})")
+    owner.screenshot(path=str(SCREENSHOTS / "walk-limits-owner-desktop-en.png"))
     owner_context.close()
 
     context, alice = signed_in(chromium, app, "alice")
@@ -116,6 +119,45 @@ def test_a_suspended_user_reads_why_and_until_when(app: RunningApp, chromium: Br
     vic.locator("#flag-submit").click()
     toast(vic, NOTE)
     expect(vic.locator(".error")).to_have_count(0)
+    context.close()
+
+    # Moderators see it in force, with the note, in the Suspensions sub-tab.
+    mod_context, ana = signed_in(chromium, app, "mod-ana")
+    ana.set_viewport_size({"width": 1280, "height": 1400})
+    go_to_tab(ana, "Moderation")
+    go_to_tab(ana, "Suspensions")
+    listed = ana.locator("#suspensions-list")
+    expect(listed).to_contain_text(re.compile(r"vic · until \d{4}-\d\d-\d\d"))
+    expect(listed).to_contain_text(NOTE)
+    expect(ana.locator("#suspend-period input")).to_have_value("")  # nothing pre-chosen
+    ana.screenshot(path=str(SCREENSHOTS / "walk-suspensions-desktop-en.png"), full_page=True)
+    mod_context.close()
+
+
+def test_a_suspended_user_is_told_in_chinese_on_a_phone(app: RunningApp, chromium: Browser) -> None:
+    context = new_context(chromium, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    signed = context.request.post(
+        f"{app.url}/login", form={"username": "vic", "password": ACCOUNTS["vic"]}
+    )
+    assert signed.ok, signed.text()
+    vic = context.new_page()
+    vic.set_viewport_size({"width": 390, "height": 900})
+    vic.goto(f"{app.url}/?artifact={OTHER}")
+    expect(vic.locator("#artifact-header")).to_contain_text(OTHER)
+    go_to_tab(vic, "标记此制品")
+    pick(vic, "#flag-reason", "垃圾信息或广告")
+    vic.locator("#flag-context textarea").fill("Retaliation (walk).")
+    vic.locator("#flag-submit").click()
+    refusal = toast(vic, "被停止举报和评论的权限")
+    expect(refusal).to_contain_text(NOTE)
+    expect(vic.locator(".error")).to_have_count(0)
+    go_to_tab(vic, "我的动态")
+    intro = vic.locator("#activity-intro")
+    expect(intro).to_contain_text("被停止举报和评论的权限")
+    expect(intro).to_contain_text(NOTE)
+    assert vic.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    vic.screenshot(path=str(SCREENSHOTS / "walk-suspended-phone-zh-CN.png"))
     context.close()
 
 

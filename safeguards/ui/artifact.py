@@ -387,7 +387,8 @@ class ArtifactTab:
         return {
             self.limit_line: line,
             self.limits_box: gr.update(visible=manager),
-            self.limit_status: line or tr("limits.none", language),
+            # The line above the box already states a limit in force.
+            self.limit_status: "" if line else tr("limits.none", language),
             self.limit_lift: gr.update(visible=manager and view.limit is not None),
         }
 
