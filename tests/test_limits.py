@@ -20,6 +20,7 @@ from safeguards.policy import LIMIT_DURATIONS, MEMBER_AGE_DAYS, SUSPENSION_PERIO
 from safeguards.service import Safeguards
 from safeguards.state import State
 from safeguards.statedb import StateDB
+from safeguards.ui.moderation import audit_table
 
 ITEM = "demo-studio/recipe-assistant-1b"  # demo-studio's
 GATED = "demo-studio/face-attribute-classifier"  # demo-studio's, gated in the catalog
@@ -357,3 +358,13 @@ def test_rebuilding_state_db_from_the_log_gives_the_live_state(make_service, set
     assert projection(State.fold(read_events(settings.state_dir))) == live
     assert state.member_since("olga") == format_ts(T0 - timedelta(days=30))
     rebuilt.close()
+
+
+def test_the_audit_table_names_the_suspended_user(make_service) -> None:
+    service = make_service()
+    service.open_discussion(service.user("bob"), OTHER, "First", "Hello.")
+    service.suspend(service.user(MODERATOR), "bob", "1d", NOTE)
+    frame = mod.audit_log(service, service.user(MODERATOR))
+    shown = {language: audit_table(frame, language) for language in ("en", "zh-CN")}
+    assert list(shown["en"].iloc[0])[2:4] == ["Suspend a user", "user bob"]
+    assert list(shown["zh-CN"].iloc[0])[2:4] == ["对用户停权", "用户 bob"]
