@@ -1029,6 +1029,10 @@ _TEXTS.update(
         "suspend.period": ("For", "期限"),
         "suspend.note": ("Note (the user reads it)", "说明（用户会看到）"),
         "suspend.apply": ("Suspend", "停权"),
+        "suspend.confirm_question": (
+            "**Suspend this user?** Until the end of the period they cannot flag, open discussions, comment, propose tags or request access.",
+            "**确定对该用户停权吗？** 在期限结束前，该用户不能标记、发起讨论、评论、提议标签或申请访问。",
+        ),
         "suspend.done": ("{user} is suspended.", "{user} 已被停权。"),
         "suspend.active": ("Suspensions in force", "生效中的停权"),
         "suspend.none": ("Nobody is suspended.", "目前没有人被停权。"),

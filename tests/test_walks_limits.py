@@ -130,7 +130,29 @@ def test_a_suspended_user_reads_why_and_until_when(app: RunningApp, chromium: Br
     expect(listed).to_contain_text(re.compile(r"vic · until \d{4}-\d\d-\d\d"))
     expect(listed).to_contain_text(NOTE)
     expect(ana.locator("#suspend-period input")).to_have_value("")  # nothing pre-chosen
+    # Suspending from the panel asks first; the suspension and its lifting are audited.
+    before = len(read_events(app.state_dir))
+    ana.locator("#suspend-user textarea").fill("demo-studio")
+    pick(ana, "#suspend-period", "1 day")
+    ana.locator("#suspend-note textarea").fill("Heated replies (walk).")
+    ana.locator("#suspend-apply").click()
+    expect(ana.locator("#suspend-confirm")).to_contain_text("Suspend this user?")
+    assert len(read_events(app.state_dir)) == before
     ana.screenshot(path=str(SCREENSHOTS / "walk-suspensions-desktop-en.png"), full_page=True)
+    ana.locator("#suspend-confirm-yes").click()
+    toast(ana, "demo-studio is suspended.")
+    expect(listed).to_contain_text("demo-studio · until")
+    expect(ana.locator("#suspend-confirm")).to_be_hidden()
+    pick(ana, "#suspend-lift-pick", "demo-studio")
+    ana.locator("#suspend-lift-note textarea").fill("Calmer now (walk).")
+    ana.locator("#suspend-lift").click()
+    toast(ana, "The suspension of demo-studio is lifted.")
+    expect(listed).not_to_contain_text("demo-studio")
+    go_to_tab(ana, "Audit log")
+    audit = ana.locator("#audit-log")
+    expect(audit).to_contain_text("Calmer now (walk).")
+    expect(audit).to_contain_text("user demo-studio")
+    expect(ana.locator(".error")).to_have_count(0)
     mod_context.close()
 
 

@@ -704,13 +704,20 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         language = lang(request)
         found = service.suspend(user, username, period, note)
         notify(tr("suspend.done", language, user=found.user), language)
-        cleared = ["", gr.update(value=None), ""]
+        cleared = ["", gr.update(value=None), "", gr.update(visible=False)]
         return [*suspension_updates(user, language), *cleared, *audit_updates(user, language)]
 
-    su["apply"].click(
+    # Suspending asks first (a destructive action); the confirmation does it.
+    su["apply"].click(lambda: gr.update(visible=True), None, su["confirm_box"], **quick)
+    su["cancel"].click(lambda: gr.update(visible=False), None, su["confirm_box"], **quick)
+    su["confirm"].click(
         suspend_from_panel,
         [ctx.persona, su["user"], su["period"], su["note"]],
-        [*suspension_outputs, su["user"], su["period"], su["note"], *audit_outputs],
+        [
+            *suspension_outputs,
+            *(su["user"], su["period"], su["note"], su["confirm_box"]),
+            *audit_outputs,
+        ],
         api_visibility="private",
     )
 
@@ -993,6 +1000,13 @@ def _suspensions_layout() -> dict[str, Any]:
         label=I18N("suspend.note"), max_length=LIMITS["note"], lines=2, elem_id="suspend-note"
     )
     c["apply"] = gr.Button(I18N("suspend.apply"), variant="stop", elem_id="suspend-apply")
+    with gr.Column(visible=False, elem_id="suspend-confirm") as c["confirm_box"]:
+        gr.Markdown(I18N("suspend.confirm_question"))
+        with gr.Row():
+            c["confirm"] = gr.Button(
+                I18N("mod.confirm"), variant="stop", elem_id="suspend-confirm-yes"
+            )
+            c["cancel"] = gr.Button(I18N("mod.cancel"), elem_id="suspend-confirm-no")
     gr.Markdown(f"#### {I18N('suspend.active')}")
     c["list"] = gr.Markdown(elem_id="suspensions-list")
     with gr.Row():
