@@ -936,6 +936,137 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Interaction limits on an artifact and suspensions of a user (issue 15, item 4).
+_TEXTS.update(
+    {
+        "limits.title": ("Interaction limits", "互动限制"),
+        "limits.help": (
+            "Limit for a while who may open discussions and comment here, as on GitHub. The owner and the moderators are never limited, and reports stay open to everyone.",
+            "在一段时间内限制谁可以在这里发起讨论和评论（与 GitHub 相同）。所有者和版主不受限制，举报始终对所有人开放。",
+        ),
+        "limits.level": ("Who may open discussions and comment", "谁可以发起讨论和评论"),
+        "limits.level_established": (
+            "Only members active here for at least 7 days",
+            "仅限在此活跃至少 7 天的成员",
+        ),
+        "limits.level_owner": ("Only the owner and moderators", "仅限所有者和版主"),
+        "limits.duration": ("For", "期限"),
+        "limits.duration_1d": ("1 day", "1 天"),
+        "limits.duration_3d": ("3 days", "3 天"),
+        "limits.duration_1w": ("1 week", "1 周"),
+        "limits.duration_1m": ("1 month", "1 个月"),
+        "limits.duration_6m": ("6 months", "6 个月"),
+        "limits.duration_until_lifted": ("Until a moderator lifts it", "直到版主解除"),
+        "limits.apply": ("Apply the limit", "应用限制"),
+        "limits.lift": ("Remove the limit", "取消限制"),
+        "limits.none": (
+            "No limit: every signed-in member may open discussions and comment.",
+            "没有限制：所有已登录成员都可以发起讨论和评论。",
+        ),
+        "limits.line_established": (
+            "Discussions here are limited until {until}: only members active in this app for at least {days} days, the owner and moderators can open discussions or comment. Reports stay open.",
+            "此处的讨论受限至 {until}：只有在本应用活跃至少 {days} 天的成员、所有者和版主可以发起讨论或评论。举报仍然开放。",
+        ),
+        "limits.line_owner": (
+            "Discussions here are limited until {until}: only the owner and moderators can open discussions or comment. Reports stay open.",
+            "此处的讨论受限至 {until}：只有所有者和版主可以发起讨论或评论。举报仍然开放。",
+        ),
+        "limits.done": ("The limit is in force until {until}.", "限制已生效，至 {until} 为止。"),
+        "limits.lifted": ("The limit is removed.", "限制已取消。"),
+        "err.limited_established": (
+            "Discussions on {id} are limited until {until}: only members whose first activity in this app is at least {days} days old (and its owner and moderators) can open discussions or comment. You can still flag it.",
+            "{id} 的讨论受限至 {until}：只有在本应用首次活动已满 {days} 天的成员（以及所有者和版主）可以发起讨论或评论。你仍然可以标记它。",
+        ),
+        "err.limited_owner": (
+            "Discussions on {id} are limited to its owner and moderators until {until}. You can still flag it.",
+            "{id} 的讨论在 {until} 之前仅限所有者和版主参与。你仍然可以标记它。",
+        ),
+        "err.suspended": (
+            "You are suspended from reporting and commenting until {until}. The moderators' note: {note}",
+            "你在 {until} 之前被停止举报和评论的权限。版主的说明：{note}",
+        ),
+        "err.suspended_until_lifted": (
+            "You are suspended from reporting and commenting until a moderator lifts it. The moderators' note: {note}",
+            "你被停止举报和评论的权限，直到版主解除为止。版主的说明：{note}",
+        ),
+        "err.limit_level": (
+            "Choose who may open discussions and comment: one of {levels}.",
+            "请选择谁可以发起讨论和评论：{levels} 之一。",
+        ),
+        "err.limit_duration": (
+            "Choose how long the limit lasts: one of {durations}.",
+            "请选择限制的期限：{durations} 之一。",
+        ),
+        "err.no_limit": (
+            "{id} has no interaction limit in force.",
+            "{id} 当前没有生效的互动限制。",
+        ),
+        "err.suspension_period": (
+            "Choose how long the suspension lasts: one of {periods}.",
+            "请选择停权的期限：{periods} 之一。",
+        ),
+        "err.suspend_self": ("You cannot suspend yourself.", "你不能对自己停权。"),
+        "err.suspend_moderator": (
+            "Moderators cannot be suspended: whoever runs the app can remove them from SAFEGUARDS_MODERATORS.",
+            "版主不能被停权：运行本应用的人可以将其从 SAFEGUARDS_MODERATORS 中移除。",
+        ),
+        "err.no_member": (
+            "Nobody called {user} has done anything here yet: check the name.",
+            "还没有名为 {user} 的用户在这里有过任何活动：请检查用户名。",
+        ),
+        "err.already_suspended": (
+            "{user} is already suspended: lift that suspension first to change it.",
+            "{user} 已被停权：如需更改，请先解除该停权。",
+        ),
+        "err.not_suspended": ("{user} is not suspended.", "{user} 没有被停权。"),
+        "err.bad_username": (
+            "“{user}” is not a username (no spaces).",
+            "“{user}”不是用户名（不能含空格）。",
+        ),
+        "field.username": ("username", "用户名"),
+        "mod.suspensions": ("Suspensions", "停权"),
+        "suspend.help": (
+            "Suspend a user from reporting, opening discussions, commenting, proposing tags and requesting access, for a period, with a note they read. You cannot suspend yourself or another moderator.",
+            "在一段时间内停止某位用户举报、发起讨论、评论、提议标签和申请访问的权限，并附上该用户会看到的说明。你不能对自己或其他版主停权。",
+        ),
+        "suspend.user": ("Username", "用户名"),
+        "suspend.period": ("For", "期限"),
+        "suspend.note": ("Note (the user reads it)", "说明（用户会看到）"),
+        "suspend.apply": ("Suspend", "停权"),
+        "suspend.confirm_question": (
+            "**Suspend this user?** Until the end of the period they cannot flag, open discussions, comment, propose tags or request access.",
+            "**确定对该用户停权吗？** 在期限结束前，该用户不能标记、发起讨论、评论、提议标签或申请访问。",
+        ),
+        "suspend.done": ("{user} is suspended.", "{user} 已被停权。"),
+        "suspend.active": ("Suspensions in force", "生效中的停权"),
+        "suspend.none": ("Nobody is suspended.", "目前没有人被停权。"),
+        "suspend.line": (
+            "{user} · until {until} · by {moderator} on {date}",
+            "{user} · 至 {until} · 由 {moderator} 于 {date} 执行",
+        ),
+        "suspend.line_until_lifted": (
+            "{user} · until lifted · by {moderator} on {date}",
+            "{user} · 直到解除 · 由 {moderator} 于 {date} 执行",
+        ),
+        "suspend.lift_pick": ("Suspension to lift", "要解除的停权"),
+        "suspend.lift_note": ("Why it is lifted", "解除理由"),
+        "suspend.lift": ("Lift the suspension", "解除停权"),
+        "suspend.lifted": ("The suspension of {user} is lifted.", "{user} 的停权已解除。"),
+        "modaction.suspend_user": ("Suspend a user", "对用户停权"),
+        "modaction.lift_suspension": ("Lift a suspension", "解除停权"),
+        "mod.audit_user": ("user {user}", "用户 {user}"),
+        "activity.suspended": (
+            "You are suspended from reporting and commenting until {until}: until then you cannot flag, open discussions, comment, propose tags or request access.",
+            "你在 {until} 之前被停止举报和评论的权限：在此之前你不能标记、发起讨论、评论、提议标签或申请访问。",
+        ),
+        "activity.suspended_until_lifted": (
+            "You are suspended from reporting and commenting until a moderator lifts it: until then you cannot flag, open discussions, comment, propose tags or request access.",
+            "你被停止举报和评论的权限，直到版主解除为止：在此之前你不能标记、发起讨论、评论、提议标签或申请访问。",
+        ),
+        "activity.suspension_note": ("The moderators' note:", "版主的说明："),
+    }
+)
+
 for _c in CATEGORIES:
     _TEXTS[f"category.{_c.slug}"] = (_c.name["en"], _c.name["zh-CN"])
     _TEXTS[f"category_desc.{_c.slug}"] = (_c.description["en"], _c.description["zh-CN"])

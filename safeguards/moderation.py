@@ -44,8 +44,15 @@ from safeguards.textrules import clean_text
 QUEUE_STATUSES: tuple[str, ...] = ("open", "dismissed", "actioned", "all")
 
 
-# What the audit log lists: every moderator action and every appeal decision.
-AUDIT_ACTIONS: tuple[str, ...] = (*MODERATION_ACTIONS, "appeal_upheld", "appeal_reversed")
+# What the audit log lists: every moderator action, every appeal decision, and every
+# suspension of a user and its lifting.
+AUDIT_ACTIONS: tuple[str, ...] = (
+    *MODERATION_ACTIONS,
+    "appeal_upheld",
+    "appeal_reversed",
+    "suspend_user",
+    "lift_suspension",
+)
 AUDIT_COLUMNS: tuple[str, ...] = (
     "ts",
     "moderator",
@@ -55,6 +62,7 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "discussion_id",
     "comment_id",
     "action_id",
+    "user",  # the user a suspension is about ("" for the other rows)
 )
 
 # Weights of the priority score; see `priority_score`.
@@ -740,9 +748,11 @@ def audit_log(
             for p in state.appeals.values()
             if p.decided_ts
         ]
+        entries = [(*e, "") for e in entries]
+        entries += _suspension_entries(state)
     rows = [
-        dict(zip(AUDIT_COLUMNS, (ts, mod, act, art, note, d or "", c or "", ref), strict=True))
-        for ts, mod, act, art, note, d, c, ref in entries
+        dict(zip(AUDIT_COLUMNS, (ts, mod, act, art, note, d or "", c or "", ref, u), strict=True))
+        for ts, mod, act, art, note, d, c, ref, u in entries
         if (not who or mod.lower() == who)
         and (not what or act == what)
         and (not part or part in art.lower())
@@ -751,6 +761,17 @@ def audit_log(
     ]
     rows.sort(key=lambda r: (r["ts"], r["action_id"]), reverse=True)
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+
+
+def _suspension_entries(state: State) -> list[tuple]:
+    """Audit rows of suspensions and of their early lifting (no artifact: the user)."""
+    entries: list[tuple] = []
+    for s in state.suspensions.values():
+        entries.append((s.ts, s.moderator, "suspend_user", "", s.note, None, None, s.id, s.user))
+        if s.lifted_ts:
+            lift = (s.lifted_ts, s.lifted_by or "", "lift_suspension", "", s.lift_note or "")
+            entries.append((*lift, None, None, s.id, s.user))
+    return entries
 
 
 def _bound(value: object, name: str, *, end_of_day: bool) -> datetime | None:
@@ -797,4 +818,6 @@ def moderators_seen(service: Safeguards, user: User) -> list[str]:
     """Moderators who have acted, for the audit log's filter."""
     authorize(user, Action.VIEW_QUEUE)
     with service.locked_state() as state:
-        return sorted({a.moderator for a in state.actions})
+        found = {a.moderator for a in state.actions}
+        found |= {s.moderator for s in state.suspensions.values()}
+        return sorted(found)

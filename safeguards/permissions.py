@@ -62,6 +62,8 @@ class Action(StrEnum):
     LOCK_DISCUSSION = "lock_discussion"
     HIDE_COMMENT = "hide_comment"
     VIEW_QUEUE = "view_queue"
+    LIMIT_INTERACTIONS = "limit_interactions"  # further checked: the artifact's owner
+    SUSPEND = "suspend"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -79,6 +81,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.LOCK_DISCUSSION: Role.MODERATOR,
     Action.HIDE_COMMENT: Role.MODERATOR,
     Action.VIEW_QUEUE: Role.MODERATOR,
+    Action.LIMIT_INTERACTIONS: Role.OWNER,
+    Action.SUSPEND: Role.MODERATOR,
 }
 
 _REFUSALS: dict[Role, str] = {

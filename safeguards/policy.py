@@ -23,6 +23,22 @@ LOCK_REASONS: tuple[str, ...] = ("off-topic", "too-heated", "resolved", "spam")
 # (the claim itself, or an action by the claimant): computed from event times, no timer.
 CLAIM_IDLE = timedelta(minutes=30)
 
+# Interaction limits on an artifact (as on GitHub): who besides its owner and the
+# moderators may open discussions and comment, and for how long. The expiry is the
+# limit event's time plus the duration (no timer). "Everyone" is no limit at all.
+LIMIT_LEVELS: tuple[str, ...] = ("established", "owner")
+MEMBER_AGE_DAYS = 7  # "established": first recorded activity here at least this old
+LIMIT_DURATIONS: dict[str, timedelta] = {
+    "1d": timedelta(days=1),
+    "3d": timedelta(days=3),
+    "1w": timedelta(weeks=1),
+    "1m": timedelta(days=30),
+    "6m": timedelta(days=180),
+}
+# A moderator's suspension from reporting and commenting: one of the durations, or
+# until a moderator lifts it (None).
+SUSPENSION_PERIODS: dict[str, timedelta | None] = {**LIMIT_DURATIONS, "until_lifted": None}
+
 # Versions and the i18n keys of what changed in each, newest first.
 GUIDELINES_CHANGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (

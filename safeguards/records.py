@@ -229,3 +229,46 @@ class Appeal:
     decided_by: str | None = None
     decision_note: str | None = None
     decided_ts: str | None = None
+
+
+@dataclass
+class Member:
+    """When a username first appears in the log (`id`): the member age that an
+    interaction limit of level "established" asks for."""
+
+    id: str
+    first_ts: str
+
+
+@dataclass
+class InteractionLimit:
+    """Who besides the owner and moderators may open discussions and comment on one
+    artifact (`id` is the artifact id): policy.LIMIT_LEVELS, until `until` (the limit
+    event's time plus its duration). Lifting keeps the record, with who and when."""
+
+    id: str
+    level: str
+    duration: str  # a key of policy.LIMIT_DURATIONS
+    set_by: str
+    ts: str
+    until: str
+    lifted_by: str | None = None
+    lifted_ts: str | None = None
+
+
+@dataclass
+class Suspension:
+    """A moderator's suspension of one user from reporting, discussing, commenting,
+    proposing tags and requesting access, with a note the user reads. `until` is None
+    when it lasts until a moderator lifts it."""
+
+    id: str
+    user: str
+    period: str  # a key of policy.SUSPENSION_PERIODS
+    note: str
+    moderator: str
+    ts: str
+    until: str | None = None
+    lifted_by: str | None = None
+    lifted_ts: str | None = None
+    lift_note: str | None = None

@@ -299,6 +299,11 @@ _PAYLOAD_FIELDS: dict[str, str] = {
     "(an owner hid a comment on their artifact)",
     "moderation.claimed": "artifact_id (a moderator took the queue item)",
     "moderation.released": "artifact_id (the holder gave the item back)",
+    "limit.set": "artifact_id, level (established or owner), duration (1d, 3d, 1w, 1m, 6m); "
+    "it expires at the event's time plus the duration",
+    "limit.lifted": "artifact_id (the limit ended early)",
+    "user.suspended": "suspension_id, user, period (1d, 3d, 1w, 1m, 6m or until_lifted), note",
+    "suspension.lifted": "suspension_id, note (a moderator ended it early)",
 }
 
 

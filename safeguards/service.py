@@ -14,12 +14,12 @@ import copy
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from safeguards import demo_seed
 from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
@@ -38,7 +38,15 @@ from safeguards.eventlog import EventLog, LogError, parse_ts
 from safeguards.folderlock import hold_moved_state_folder
 from safeguards.i18n import Term
 from safeguards.permissions import Action, Role, User, authorize, can
-from safeguards.policy import GUIDELINES_VERSION, HIDE_REASONS, LOCK_REASONS
+from safeguards.policy import (
+    GUIDELINES_VERSION,
+    HIDE_REASONS,
+    LIMIT_DURATIONS,
+    LIMIT_LEVELS,
+    LOCK_REASONS,
+    MEMBER_AGE_DAYS,
+    SUSPENSION_PERIODS,
+)
 from safeguards.records import (
     AccessRequest,
     AccessStatus,
@@ -50,11 +58,13 @@ from safeguards.records import (
     Discussion,
     DiscussionKind,
     DiscussionStatus,
+    InteractionLimit,
     ModerationAction,
     ProposalStatus,
     Report,
     ReportStatus,
     Safeguard,
+    Suspension,
     TagProposal,
 )
 from safeguards.search import (
@@ -74,13 +84,14 @@ from safeguards.state import (
     State,
 )
 from safeguards.statedb import StateDB
-from safeguards.textrules import clean_tag, clean_text
+from safeguards.textrules import clean_tag, clean_text, clean_username
 
 log = logging.getLogger(__name__)
 
 PROPOSABLE_TAGS: tuple[str, ...] = (NFAA_TAG, *(c.tag for c in CATEGORY_BY_SLUG.values()))
 MODERATION_ACTIONS: tuple[str, ...] = (*ARTIFACT_ACTIONS, *DISCUSSION_ACTIONS)
 _HOUR = timedelta(hours=1)
+_R = TypeVar("_R")
 
 
 def short_id(prefix: str) -> str:
@@ -111,6 +122,7 @@ class ArtifactView:
     # in the reader's language (the log keeps an English title).
     report_reasons: dict[str, str] = field(default_factory=dict)
     report_count: int = 0  # reports ever filed on the artifact (any status)
+    limit: InteractionLimit | None = None  # the interaction limit in force, if any
 
 
 @dataclass
@@ -164,6 +176,9 @@ class Safeguards:
         log_writer.on_written = db.commit_written
         self.hub_sync: Any = None  # a HubSync when the log is persisted to a Hub dataset
         self.seeded_events = 0  # events of the demo history written at this start (demo_seed)
+        # "Now" for limits and suspensions (their expiry is computed, not timed): tests
+        # move it forward instead of waiting.
+        self.clock: Callable[[], datetime] = _utc_now
 
     @classmethod
     def open(cls, settings: Settings) -> Safeguards:
@@ -253,6 +268,7 @@ class Safeguards:
                 discussions=discussions,
                 report_reasons={d.id: reasons[d.id] for d in discussions if d.id in reasons},
                 report_count=len(reports),
+                limit=_copy(state.active_limit(artifact.id, self.clock())),
                 proposals=[state.proposals[p] for p in state.proposals_by_artifact[artifact.id]],
                 access_requests=[
                     state.access_requests[r] for r in state.access_by_artifact[artifact.id]
@@ -376,6 +392,7 @@ class Safeguards:
         """File a flag. A second flag of the same artifact by the same user, while the first
         is open, adds its context to the first instead of opening a duplicate."""
         authorize(user, Action.REPORT)
+        self._check_not_suspended(user)
         if not isinstance(reason, str) or reason not in REASON_BY_SLUG:
             raise InvalidInput("err.choose_reason")
         text = clean_text(context, "context")
@@ -417,11 +434,13 @@ class Safeguards:
         self, user: User, artifact_id: object, title: object, text: object
     ) -> Discussion:
         authorize(user, Action.COMMENT)
-        title_text = clean_text(title, "title")
-        body = clean_text(text, "comment")
+        self._check_not_suspended(user)
         with self._lock:
             artifact = self.artifact(user, artifact_id)
             self._check_not_disabled(user, artifact)
+            self._check_limit(user, artifact)  # before the text: the reason comes first
+            title_text = clean_text(title, "title")
+            body = clean_text(text, "comment")
             self._check_rate(
                 user, self.state.comment_times, self.settings.comments_per_hour, "comments"
             )
@@ -440,12 +459,15 @@ class Safeguards:
 
     def comment(self, user: User, discussion_id: object, text: object) -> Comment:
         authorize(user, Action.COMMENT)
-        body = clean_text(text, "comment")
+        self._check_not_suspended(user)
         with self._lock:
             discussion = self.discussion(user, discussion_id)
             artifact = self.catalog.get(discussion.artifact_id)
             if artifact is not None:
                 self._check_not_disabled(user, artifact)
+                if discussion.kind is not DiscussionKind.REPORT:  # reports stay open
+                    self._check_limit(user, artifact)
+            body = clean_text(text, "comment")
             if discussion.status is not DiscussionStatus.OPEN and not user.is_moderator:
                 raise Conflict(
                     "err.no_new_comments", status=Term(f"status.{discussion.status.value}")
@@ -487,6 +509,7 @@ class Safeguards:
     ) -> TagProposal:
         """Open a pull request on the card metadata adding content-warning or ethics tags."""
         authorize(user, Action.PROPOSE_TAG)
+        self._check_not_suspended(user)
         wanted = [clean_tag(t) for t in (tags if isinstance(tags, list | tuple) else [tags])]
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
@@ -544,6 +567,7 @@ class Safeguards:
 
     def request_access(self, user: User, artifact_id: object, reason: object) -> AccessRequest:
         authorize(user, Action.REQUEST_ACCESS)
+        self._check_not_suspended(user)
         text = clean_text(reason, "reason")
         with self._lock:
             view = self.view(user, artifact_id)
@@ -690,6 +714,124 @@ class Safeguards:
             hidden = copy.copy(self.state.comments[comment.id])
         self._wait(ticket)
         return hidden
+
+    # -- interaction limits and suspensions -------------------------------------------
+
+    def set_interaction_limit(
+        self, user: User, artifact_id: object, level: object, duration: object
+    ) -> InteractionLimit:
+        """The owner (or a moderator) limits who may open discussions and comment on an
+        artifact, for one of the durations; a new limit replaces the one in force."""
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            authorize(user, Action.LIMIT_INTERACTIONS, artifact)
+            if not isinstance(level, str) or level not in LIMIT_LEVELS:
+                raise InvalidInput("err.limit_level", levels=", ".join(LIMIT_LEVELS))
+            if not isinstance(duration, str) or duration not in LIMIT_DURATIONS:
+                raise InvalidInput("err.limit_duration", durations=", ".join(LIMIT_DURATIONS))
+            payload = {"artifact_id": artifact.id, "level": level, "duration": duration}
+            ticket = self._emit(user, "limit.set", payload)
+            limit = copy.copy(self.state.limits[artifact.id])
+        self._wait(ticket)
+        return limit
+
+    def lift_interaction_limit(self, user: User, artifact_id: object) -> None:
+        """Everyone may open discussions and comment again, before the limit expires."""
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            authorize(user, Action.LIMIT_INTERACTIONS, artifact)
+            if self.state.active_limit(artifact.id, self.clock()) is None:
+                raise Conflict("err.no_limit", id=artifact.id)
+            ticket = self._emit(user, "limit.lifted", {"artifact_id": artifact.id})
+        self._wait(ticket)
+
+    def suspend(self, user: User, username: object, period: object, note: object) -> Suspension:
+        """A moderator suspends a user from reporting, opening discussions, commenting,
+        proposing tags and requesting access, with a note the user reads. Never oneself
+        or another moderator; only someone with recorded activity here."""
+        authorize(user, Action.SUSPEND)
+        name = clean_username(username)
+        if not isinstance(period, str) or period not in SUSPENSION_PERIODS:
+            raise InvalidInput("err.suspension_period", periods=", ".join(SUSPENSION_PERIODS))
+        text = clean_text(note, "note")
+        if name == user.username:
+            raise PermissionDenied("err.suspend_self")
+        if self.user(name).is_moderator:
+            raise PermissionDenied("err.suspend_moderator")
+        with self._lock:
+            if self.state.member_since(name) is None:
+                raise NotFound("err.no_member", user=name)
+            if self.state.active_suspension(name, self.clock()) is not None:
+                raise Conflict("err.already_suspended", user=name)
+            suspension_id = short_id("S")
+            payload = {"suspension_id": suspension_id, "user": name, "period": period}
+            ticket = self._emit(user, "user.suspended", {**payload, "note": text})
+            suspension = copy.copy(self.state.suspensions[suspension_id])
+        self._wait(ticket)
+        return suspension
+
+    def lift_suspension(self, user: User, username: object, note: object) -> Suspension:
+        """A moderator ends a suspension early, with a note for the audit log."""
+        authorize(user, Action.SUSPEND)
+        name = clean_username(username)
+        text = clean_text(note, "note")
+        with self._lock:
+            found = self.state.active_suspension(name, self.clock())
+            if found is None:
+                raise Conflict("err.not_suspended", user=name)
+            payload = {"suspension_id": found.id, "note": text}
+            ticket = self._emit(user, "suspension.lifted", payload)
+            lifted = copy.copy(self.state.suspensions[found.id])
+        self._wait(ticket)
+        return lifted
+
+    def my_suspension(self, user: User) -> Suspension | None:
+        """The caller's suspension in force (what My activity shows), or None."""
+        if not user.signed_in:
+            return None
+        with self._lock:
+            return _copy(self.state.active_suspension(user.username or "", self.clock()))
+
+    def active_suspensions(self, user: User) -> list[Suspension]:
+        """Suspensions in force, newest first (moderators only)."""
+        authorize(user, Action.SUSPEND)
+        now = self.clock()
+        with self._lock:
+            found = [
+                copy.copy(s)
+                for s in self.state.suspensions.values()
+                if self.state.active_suspension(s.user, now) is s
+            ]
+        return sorted(found, key=lambda s: (s.ts, s.id), reverse=True)
+
+    def _check_not_suspended(self, user: User) -> None:
+        """A suspended user is told why (the moderator's note) and until when."""
+        with self._lock:
+            found = self.state.active_suspension(user.username or "", self.clock())
+        if found is None:
+            return
+        if found.until is None:
+            raise PermissionDenied("err.suspended_until_lifted", note=found.note)
+        raise PermissionDenied("err.suspended", until=_moment(found.until), note=found.note)
+
+    def _check_limit(self, user: User, artifact: Artifact) -> None:
+        """An interaction limit in force refuses everyone it does not let in; the owner
+        and moderators are never limited."""
+        if user.is_moderator or user.owns(artifact):
+            return
+        now = self.clock()
+        limit = self.state.active_limit(artifact.id, now)
+        if limit is None:
+            return
+        until = _moment(limit.until)
+        if limit.level == "established":
+            since = self.state.member_since(user.username or "")
+            if since is not None and now - parse_ts(since) >= timedelta(days=MEMBER_AGE_DAYS):
+                return
+            raise PermissionDenied(
+                "err.limited_established", id=artifact.id, until=until, days=MEMBER_AGE_DAYS
+            )
+        raise PermissionDenied("err.limited_owner", id=artifact.id, until=until)
 
     # -- claims -----------------------------------------------------------------------
 
@@ -1036,6 +1178,20 @@ def _action_reason(action: object, reason: object) -> str | None:
 def _effective(guard: Safeguard, artifact: Artifact) -> dict[str, Any]:
     seen = vars(guard) | {"gated": artifact.gated if guard.gated is None else guard.gated}
     return seen
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(ts: str) -> str:
+    """A stored time as a refusal states it: 2026-12-10 08:51 UTC."""
+    return ts[:16].replace("T", " ") + " UTC"
+
+
+def _copy(record: _R | None) -> _R | None:
+    """A copy of a live record for a reader outside the lock (None stays None)."""
+    return copy.copy(record) if record is not None else None
 
 
 def _count_query(slug: str) -> SearchQuery:

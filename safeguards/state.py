@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from safeguards.eventlog import Event, gc_paused, parse_ts
-from safeguards.policy import CLAIM_IDLE
+from safeguards.eventlog import Event, format_ts, gc_paused, parse_ts
+from safeguards.policy import CLAIM_IDLE, LIMIT_DURATIONS, LIMIT_LEVELS, SUSPENSION_PERIODS
 from safeguards.records import (
     AccessRequest,
     AccessStatus,
@@ -26,12 +26,15 @@ from safeguards.records import (
     Discussion,
     DiscussionKind,
     DiscussionStatus,
+    InteractionLimit,
+    Member,
     ModerationAction,
     Preferences,
     ProposalStatus,
     Report,
     ReportStatus,
     Safeguard,
+    Suspension,
     TagProposal,
 )
 
@@ -117,9 +120,13 @@ class State:
     actions: list[ModerationAction] = field(default_factory=list)
     appeals: dict[str, Appeal] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)  # artifact id -> latest claim
+    limits: dict[str, InteractionLimit] = field(default_factory=dict)  # artifact id -> latest
+    suspensions: dict[str, Suspension] = field(default_factory=dict)  # suspension id -> record
+    members: dict[str, Member] = field(default_factory=dict)  # username -> first activity
     # Derived indexes (rebuilt from `actions` and `appeals`, never stored on their own).
     action_index: dict[str, int] = field(default_factory=dict)  # action id -> place in actions
     appeal_by_action: dict[str, str] = field(default_factory=dict)
+    suspension_by_user: dict[str, str] = field(default_factory=dict)  # user -> latest id
     reports_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     discussions_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     proposals_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -164,6 +171,10 @@ class State:
             self.skipped += 1
             return
         self.event_count += 1
+        actor = event.actor
+        if actor and actor not in self.members:  # the first thing this person did here
+            member = self.members[actor] = Member(actor, event.ts)
+            self._touch("members", actor, member)
         if event.ts > self.last_event_ts:  # max() of the two, without the call
             self.last_event_ts = event.ts
 
@@ -204,6 +215,29 @@ class State:
         """The derived indexes, from the records (after they are loaded from state.db)."""
         self.action_index = {a.id: i for i, a in enumerate(self.actions)}
         self.appeal_by_action = {a.action_id: a.id for a in self.appeals.values()}
+        self.suspension_by_user = {s.user: s.id for s in self.suspensions.values()}
+
+    def active_limit(self, artifact_id: str, at: datetime) -> InteractionLimit | None:
+        """The interaction limit on an artifact in force at `at` (not lifted, not
+        expired), or None."""
+        limit = self.limits.get(artifact_id)
+        if limit is None or limit.lifted_ts is not None or at >= parse_ts(limit.until):
+            return None
+        return limit
+
+    def active_suspension(self, username: str, at: datetime) -> Suspension | None:
+        """The user's suspension in force at `at` (not lifted, not expired), or None."""
+        found = self.suspensions.get(self.suspension_by_user.get(username, ""))
+        if found is None or found.lifted_ts is not None:
+            return None
+        if found.until is not None and at >= parse_ts(found.until):
+            return None
+        return found
+
+    def member_since(self, username: str) -> str | None:
+        """The time of the user's first recorded event, or None."""
+        found = self.members.get(username)
+        return found.first_ts if found else None
 
     # -- event handlers -------------------------------------------------------------
 
@@ -485,6 +519,48 @@ class State:
             claim.active_ts = event.ts
         self._touch("claims", claim.id, claim)
 
+    # -- interaction limits and suspensions ------------------------------------------
+
+    def _on_limit_set(self, event: Event) -> None:
+        """A new limit replaces the artifact's previous one; it ends at the event's
+        time plus its duration, so every replica computes the same expiry."""
+        p = event.payload
+        if p["level"] not in LIMIT_LEVELS:
+            raise ValueError(f"unknown limit level {p['level']!r}")
+        until = format_ts(event.time + LIMIT_DURATIONS[p["duration"]])
+        limit = InteractionLimit(
+            p["artifact_id"], p["level"], p["duration"], event.actor or "", event.ts, until
+        )
+        self.limits[limit.id] = limit
+        self._touch("limits", limit.id, limit)
+
+    def _on_limit_lifted(self, event: Event) -> None:
+        limit = self.limits[event.payload["artifact_id"]]
+        limit.lifted_by, limit.lifted_ts = event.actor, event.ts
+        self._touch("limits", limit.id, limit)
+
+    def _on_suspended(self, event: Event) -> None:
+        p = event.payload
+        period = SUSPENSION_PERIODS[p["period"]]
+        suspension = Suspension(
+            id=p["suspension_id"],
+            user=p["user"],
+            period=p["period"],
+            note=p["note"],
+            moderator=event.actor or "",
+            ts=event.ts,
+            until=format_ts(event.time + period) if period is not None else None,
+        )
+        self.suspensions[suspension.id] = suspension
+        self.suspension_by_user[suspension.user] = suspension.id
+        self._touch("suspensions", suspension.id, suspension)
+
+    def _on_suspension_lifted(self, event: Event) -> None:
+        suspension = self.suspensions[event.payload["suspension_id"]]
+        suspension.lifted_by, suspension.lifted_ts = event.actor, event.ts
+        suspension.lift_note = event.payload.get("note") or None
+        self._touch("suspensions", suspension.id, suspension)
+
     def _on_appeal_filed(self, event: Event) -> None:
         p = event.payload
         action = self.actions[self.action_index[p["action_id"]]]
@@ -539,5 +615,9 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "comment.hidden": State._on_comment_hidden,
     "moderation.claimed": State._on_claimed,
     "moderation.released": State._on_released,
+    "limit.set": State._on_limit_set,
+    "limit.lifted": State._on_limit_lifted,
+    "user.suspended": State._on_suspended,
+    "suspension.lifted": State._on_suspension_lifted,
 }
 EVENT_TYPES: tuple[str, ...] = tuple(_HANDLERS)

@@ -59,7 +59,9 @@ log = logging.getLogger(__name__)
 DB_NAME = "state.db"
 # Bump whenever the tables or what the fold writes into them change: an older database
 # is then rebuilt from the log instead of being read with the wrong meaning.
-SCHEMA_VERSION = 3  # 2: access decision notes; 3: claims, hide/lock reasons, guidelines version
+# 2: access decision notes; 3: claims, hide/lock reasons, guidelines version;
+# 4: interaction limits, suspensions, members' first activity
+SCHEMA_VERSION = 4
 # The rate limits look back one hour; older times are not loaded.
 TIMES_KEPT = timedelta(days=1)
 PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events
@@ -75,6 +77,9 @@ RECORD_TABLES: dict[str, tuple[type, str]] = {
     "actions": (records.ModerationAction, "actions"),
     "appeals": (records.Appeal, "appeals"),
     "claims": (records.Claim, "claims"),
+    "limits": (records.InteractionLimit, "limits"),
+    "suspensions": (records.Suspension, "suspensions"),
+    "members": (records.Member, "members"),
 }
 _NOT_STORED = {"comments"}  # Discussion.comments: rebuilt from the comments table
 _INDEXES = (
@@ -89,6 +94,7 @@ _INDEXES = (
     "actions(artifact_id)",
     "appeals(action_id)",
     "appeals(status)",
+    "suspensions(user)",
 )
 
 

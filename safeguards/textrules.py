@@ -18,9 +18,10 @@ LIMITS: dict[str, int] = {
     "statement": 5000,  # an appeal's statement
     "tag": 50,
     "query": 200,
+    "username": 100,  # the user a moderator suspends
 }
 # One-line fields: a newline in a discussion title would break the heading it becomes.
-SINGLE_LINE: frozenset[str] = frozenset({"title", "tag", "query"})
+SINGLE_LINE: frozenset[str] = frozenset({"title", "tag", "query", "username"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -50,3 +51,11 @@ def clean_tag(value: object) -> str:
     if not _TAG.match(tag):
         raise InvalidInput("err.bad_tag", tag=tag[:50])
     return tag
+
+
+def clean_username(value: object) -> str:
+    """A username as typed by a moderator: one line, no spaces inside."""
+    name = clean_text(value, "username")
+    if any(c.isspace() for c in name):
+        raise InvalidInput("err.bad_username", user=name[:100])
+    return name

@@ -16,9 +16,9 @@ the README's roles):
   own report), a comment in a discussion they can read and that is open, a discussion,
   a tag proposal, an access request, a preference;
 - owner: a member's, plus proposal.decided / access.decided / discussion.status on
-  artifacts of their own namespace, and comment.hidden of a comment in one of their
-  artifacts' threads (with a reason);
-- moderator: anything.
+  artifacts of their own namespace, comment.hidden of a comment in one of their
+  artifacts' threads (with a reason), and limit.set / limit.lifted on their artifacts;
+- moderator: anything, except suspending themselves or another moderator.
 
 Outputs are checked too: text only privileged readers may see (a report's context, an
 access reason, a moderator's note, a private artifact's id) never reaches another caller.
@@ -72,10 +72,26 @@ SELF_EVENTS = frozenset(
     {"report.filed", "discussion.opened", "proposal.opened", "access.requested", "preference.set"}
 )
 OWNER_EVENTS = frozenset(
-    {"proposal.decided", "access.decided", "discussion.status", "comment.hidden"}
+    {
+        "proposal.decided",
+        "access.decided",
+        "discussion.status",
+        "comment.hidden",
+        "limit.set",
+        "limit.lifted",
+    }
 )
-# Only moderators: claims on queue items (they fall under "moderator: anything").
-MODERATOR_ONLY = frozenset({"moderation.action", "moderation.claimed", "moderation.released"})
+# Only moderators: claims on queue items, suspensions (under "moderator: anything").
+MODERATOR_ONLY = frozenset(
+    {
+        "moderation.action",
+        "moderation.claimed",
+        "moderation.released",
+        "user.suspended",
+        "suspension.lifted",
+    }
+)
+MODERATOR_NAMES = frozenset(MODERATORS.split(",")) | {MODERATOR}
 JUNK = (None, -1, "\x00", {"k": [1]}, ["x", 2], True, "../../etc/passwd", 1e308, "x" * 6000)
 SELECT = {"index": [0, 0], "value": OWNED, "row_value": [OWNED]}
 
@@ -220,8 +236,13 @@ def violations(username: str | None, moderator: bool, new: list[Event], index: I
         elif event.type == "appeal.decided":  # a moderator, not the one who acted
             action = index.actions.get(index.appeals.get(p.get("appeal_id"), ""), {})
             ok = moderator and bool(action) and action.get("moderator") != username
+        elif event.type == "user.suspended":  # never oneself, never a moderator
+            suspended = p.get("user")
+            ok = moderator and suspended != username and suspended not in MODERATOR_NAMES
         elif moderator or event.type in SELF_EVENTS:
             ok = True
+        elif event.type in ("limit.set", "limit.lifted"):  # the artifact's owner
+            ok = author_of(p.get("artifact_id")) == username
         elif event.type == "report.extended":
             ok = index.reporters.get(p.get("report_id")) == username
         elif event.type == "comment.added":
@@ -340,6 +361,11 @@ def fill(component: dict, target: Target, persona: str | None) -> Any:
         "mod-d-reason": "resolved",
         "owner-hide-comment": target.comment,
         "owner-hide-reason": "off-topic",
+        "limit-level": "owner",
+        "limit-duration": "1d",
+        "suspend-user": "bob",
+        "suspend-period": "1d",
+        "suspend-lift-pick": "bob",
         "mod-status": "all",
         "persona": persona,
         "search-box": "bloom",
@@ -373,6 +399,10 @@ PARAMETERS = {
     "action": lambda t: "make_private",
     "note": lambda t: "Matrix note.",
     "query": lambda t: "bloom",
+    "level": lambda t: "owner",
+    "duration": lambda t: "1d",
+    "username": lambda t: "bob",
+    "period": lambda t: "1d",
 }
 
 
@@ -687,6 +717,23 @@ def test_the_rules_catch_escalations() -> None:
         assert not check(OWNER, Event("9", "t9", OWNER, type_, claim))
         assert not check("bob", Event("9", "t9", "bob", type_, claim))
         assert check(MODERATOR, Event("9", "t9", MODERATOR, type_, claim), True)
+    # Interaction limits: the artifact's owner (or a moderator); suspensions: a moderator,
+    # never of themselves or of another moderator.
+    for type_ in ("limit.set", "limit.lifted"):
+        owned, foreign = {"artifact_id": OWNED}, {"artifact_id": FOREIGN}
+        assert check(OWNER, Event("9", "t9", OWNER, type_, owned))
+        assert not check(OWNER, Event("9", "t9", OWNER, type_, foreign))
+        assert not check("bob", Event("9", "t9", "bob", type_, owned))
+        assert check(MODERATOR, Event("9", "t9", MODERATOR, type_, foreign), True)
+    for who in ("bob", OWNER):
+        crafted = Event("9", "t9", who, "user.suspended", {"user": "alice"})
+        assert not check(who, crafted)
+        lifted = Event("9", "t9", who, "suspension.lifted", {"suspension_id": "S1"})
+        assert not check(who, lifted)
+    assert check(MODERATOR, Event("9", "t9", MODERATOR, "user.suspended", {"user": "bob"}), True)
+    for suspended in (MODERATOR, "mod-ben"):
+        crafted = Event("9", "t9", "mod-ben", "user.suspended", {"user": suspended})
+        assert violations("mod-ben", True, [crafted], Index(seeded)) != []
     # Appeals: only the owner files one; only another moderator decides it.
     gated = Event(
         "5", "t5", MODERATOR, "moderation.action", {"action_id": "M1", "artifact_id": OWNED}
@@ -728,6 +775,7 @@ def test_the_rights_that_exist_were_used(matrix: Matrix) -> None:
     for who in ("alice", "bob", OWNER):
         assert not set(by[who]) & MODERATOR_ONLY, by
     assert by[MODERATOR]["moderation.action"] > 0, by
+    assert by[OWNER]["limit.set"] > 0 and by[MODERATOR]["user.suspended"] > 0, by
     calls = sum(o.calls for o in matrix.outcomes.values())
     refused = sum(o.refused for o in matrix.outcomes.values())
     print(f"\nauthorisation matrix: {calls} calls, {refused} refused; events caused: {by}")

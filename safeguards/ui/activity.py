@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from safeguards.i18n import tr
-from safeguards.records import ModerationAction
+from safeguards.records import ModerationAction, Suspension
 from safeguards.service import Notice, ReportStory
 from safeguards.state import APPEALABLE_ACTIONS, REVERSAL_ACTIONS
 from safeguards.textrules import LIMITS
@@ -84,7 +84,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> tuple[Any, list[Any], list[Any]]:
         found = service.my_notices(user)
         open_ones = [(notice_label(n, language), n.action.id) for n in found if n.can_appeal]
         return [
-            "",
+            suspension_text(service.my_suspension(user), language),
             reports_text(stories, since, language),
             notices_text(found, language),
             gr.update(visible=bool(open_ones)),
@@ -172,6 +172,18 @@ def _seen_now(seen: str, username: str | None) -> str:
 
 
 # -- text (user text escaped) -----------------------------------------------------------
+
+
+def suspension_text(suspension: Suspension | None, language: str) -> str:
+    """The notice of a suspension in force: until when, and the moderators' note."""
+    if suspension is None:
+        return ""
+    if suspension.until is None:
+        head = tr("activity.suspended_until_lifted", language)
+    else:
+        head = tr("activity.suspended", language, until=f"{when(suspension.until)} UTC")
+    note = f"{tr('activity.suspension_note', language)} {escape_md(suspension.note)}"
+    return f"> **{head}**  \n> {note}"
 
 
 def reports_text(stories: list[ReportStory], since: str, language: str) -> str:

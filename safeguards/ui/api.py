@@ -16,7 +16,8 @@ from safeguards.ui.common import api_errors, current_user
 
 
 def register(service: Safeguards) -> None:
-    """Declare /search, /report, /moderate and /appeal inside the open Blocks."""
+    """Declare /search, /report, /moderate, /appeal and the limit and suspension
+    endpoints inside the open Blocks."""
 
     @api_errors
     def search(
@@ -92,7 +93,63 @@ def register(service: Safeguards) -> None:
         user = current_user(service, None, request, profile)
         return service.appeal(user, action_id, statement).id
 
+    @api_errors
+    def limit_interactions(
+        artifact_id: str,
+        level: str,
+        duration: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """The artifact's owner (or a moderator) limits who may open discussions and
+        comment: level `established` or `owner`, duration `1d`, `3d`, `1w`, `1m`, `6m`.
+        Returns {artifact_id, level, until}."""
+        user = current_user(service, None, request, profile)
+        limit = service.set_interaction_limit(user, artifact_id, level, duration)
+        return {"artifact_id": limit.id, "level": limit.level, "until": limit.until}
+
+    @api_errors
+    def lift_limit(
+        artifact_id: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        """The owner (or a moderator) removes the artifact's limit; returns its id."""
+        user = current_user(service, None, request, profile)
+        service.lift_interaction_limit(user, artifact_id)
+        return str(artifact_id)
+
+    @api_errors
+    def suspend(
+        username: str,
+        period: str,
+        note: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """Moderators only: suspend a user from reporting and commenting for `period`
+        (`1d`, `3d`, `1w`, `1m`, `6m` or `until_lifted`) with a note the user reads.
+        Returns {suspension_id, user, until} (until is null for until_lifted)."""
+        user = current_user(service, None, request, profile)
+        found = service.suspend(user, username, period, note)
+        return {"suspension_id": found.id, "user": found.user, "until": found.until}
+
+    @api_errors
+    def lift_suspension(
+        username: str,
+        note: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        """Moderators only: end a user's suspension early, with a note; returns its id."""
+        user = current_user(service, None, request, profile)
+        return service.lift_suspension(user, username, note).id
+
     gr.api(search, api_name="search", concurrency_limit=None)
     gr.api(report, api_name="report", concurrency_limit=None)
     gr.api(moderate, api_name="moderate", concurrency_limit=None)
     gr.api(appeal, api_name="appeal", concurrency_limit=None)
+    gr.api(limit_interactions, api_name="limit_interactions", concurrency_limit=None)
+    gr.api(lift_limit, api_name="lift_limit", concurrency_limit=None)
+    gr.api(suspend, api_name="suspend", concurrency_limit=None)
+    gr.api(lift_suspension, api_name="lift_suspension", concurrency_limit=None)

@@ -24,7 +24,7 @@ from safeguards.errors import SafeguardsError
 from safeguards.i18n import tr
 from safeguards.moderation import spreadsheet_csv
 from safeguards.permissions import Action, User, can
-from safeguards.policy import HIDE_REASONS
+from safeguards.policy import HIDE_REASONS, LIMIT_DURATIONS, LIMIT_LEVELS, MEMBER_AGE_DAYS
 from safeguards.records import (
     AccessStatus,
     Discussion,
@@ -58,6 +58,7 @@ from safeguards.ui.texts import (
     notice_text,
     sections_text,
     thread_text,
+    when,
 )
 
 HIDDEN = "sg-hidden"  # in the DOM (scripts and events reach it) but never shown
@@ -163,6 +164,8 @@ class ArtifactTab:
 
     def _community_tab(self) -> None:
         with gr.Tab(I18N("community.title"), id="community"):
+            self.limit_line = gr.Markdown(elem_id="limit-notice")
+            self._limits_box()
             self.community_filter = gr.Radio(
                 choices=[(I18N(f"community.filter_{f}"), f) for f in COMMUNITY_FILTERS],
                 value="open",
@@ -239,6 +242,34 @@ class ArtifactTab:
                     self.new_button = gr.Button(I18N("discuss.open"), elem_id="open-discussion")
                 self.new_signin = gr.Markdown(visible=False, elem_id="new-signin")
 
+    def _limits_box(self) -> None:
+        """The owner's (and moderators') interaction limits: nothing pre-chosen."""
+        with gr.Accordion(
+            I18N("limits.title"), open=False, visible=False, elem_id="limits-box"
+        ) as self.limits_box:
+            gr.Markdown(I18N("limits.help"))
+            self.limit_status = gr.Markdown(elem_id="limit-status")
+            with gr.Row():
+                self.limit_level = gr.Radio(
+                    choices=[(I18N(f"limits.level_{level}"), level) for level in LIMIT_LEVELS],
+                    value=None,
+                    label=I18N("limits.level"),
+                    elem_id="limit-level",
+                )
+                self.limit_duration = gr.Dropdown(
+                    choices=[(I18N(f"limits.duration_{d}"), d) for d in LIMIT_DURATIONS],
+                    value=None,
+                    label=I18N("limits.duration"),
+                    elem_id="limit-duration",
+                )
+            with gr.Row():
+                self.limit_apply = gr.Button(
+                    I18N("limits.apply"), variant="primary", elem_id="limit-apply"
+                )
+                self.limit_lift = gr.Button(
+                    I18N("limits.lift"), visible=False, elem_id="limit-lift"
+                )
+
     def _flag_tab(self) -> None:
         with gr.Tab(I18N("flag.title"), id="flag"):
             with gr.Column(visible=False) as self.flag_form:
@@ -295,6 +326,7 @@ class ArtifactTab:
             *(self.proposal_box, self.diff, self.merge_button, self.close_proposal_button),
             *(self.reply_form, self.reply_signin, self.close_button, self.reopen_button),
             *(self.owner_hide_box, self.owner_hide_comment),
+            *(self.limit_line, self.limits_box, self.limit_status, self.limit_lift),
             *(self.new_form, self.new_signin),
             *(self.flag_form, self.flag_signin, self.flag_target),
             *(self.propose_form, self.propose_signin, self.propose_tags, self.propose_none),
@@ -345,7 +377,20 @@ class ArtifactTab:
             updates.update(self._access_updates(view, user, language))
             updates.update(self._community(view, user, language, community_filter, discussion_id))
             updates.update(self._forms(view, user, language))
+            updates.update(self._limits(view, user, language))
         return updates
+
+    def _limits(self, view: ArtifactView, user: User, language: str) -> dict[Any, Any]:
+        """Everyone reads the limit in force; its owner and moderators may change it."""
+        line = limit_text(view, language)
+        manager = can(user, Action.LIMIT_INTERACTIONS, view.artifact)
+        return {
+            self.limit_line: line,
+            self.limits_box: gr.update(visible=manager),
+            # The line above the box already states a limit in force.
+            self.limit_status: "" if line else tr("limits.none", language),
+            self.limit_lift: gr.update(visible=manager and view.limit is not None),
+        }
 
     def _gate_updates(
         self, view: ArtifactView, user: User, language: str, *, shown: bool
@@ -777,6 +822,15 @@ def _wire_actions(
         resets = {tab.owner_hide_reason: gr.update(value=None)}
         return Done(tr("owner.hide_done", language), discussion_id, resets)
 
+    def set_limit(user, artifact_id, discussion_id, level, duration, language) -> Done:
+        limit = service.set_interaction_limit(user, artifact_id, level, duration)
+        resets = {tab.limit_level: gr.update(value=None), tab.limit_duration: gr.update(value=None)}
+        return Done(tr("limits.done", language, until=until_text(limit.until)), None, resets)
+
+    def lift_limit(user, artifact_id, discussion_id, language) -> Done:
+        service.lift_interaction_limit(user, artifact_id)
+        return Done(tr("limits.lifted", language), None)
+
     def review(approve: bool) -> Callable[..., Done]:
         def decide_access(user, artifact_id, discussion_id, request_id, note, language) -> Done:
             service.decide_access(user, request_id, approve=approve, note=note)
@@ -816,6 +870,13 @@ def _wire_actions(
             [tab.owner_hide_comment, tab.owner_hide_reason],
             [tab.owner_hide_reason],
         ),
+        (
+            tab.limit_apply.click,
+            set_limit,
+            [tab.limit_level, tab.limit_duration],
+            [tab.limit_level, tab.limit_duration],
+        ),
+        (tab.limit_lift.click, lift_limit, [], []),
         (
             tab.approve_button.click,
             review(approve=True),
@@ -863,6 +924,23 @@ def access_list_file(view: ArtifactView) -> str:
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
     return str(path)
+
+
+def until_text(ts: str) -> str:
+    """An expiry as the page states it: 2026-12-10 08:51 UTC."""
+    return f"{when(ts)} UTC"
+
+
+def limit_text(view: ArtifactView, language: str) -> str:
+    """The plain line saying the artifact's discussions are limited and until when."""
+    if view.limit is None:
+        return ""
+    return tr(
+        f"limits.line_{view.limit.level}",
+        language,
+        until=until_text(view.limit.until),
+        days=MEMBER_AGE_DAYS,
+    )
 
 
 def _text(value: object) -> str:

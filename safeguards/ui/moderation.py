@@ -30,8 +30,8 @@ from safeguards.errors import PermissionDenied, SafeguardsError
 from safeguards.eventlog import parse_ts
 from safeguards.i18n import tr, trn
 from safeguards.permissions import User
-from safeguards.policy import HIDE_REASONS, LOCK_REASONS
-from safeguards.records import Appeal, Claim, Discussion, Kind, ModerationAction
+from safeguards.policy import HIDE_REASONS, LOCK_REASONS, SUSPENSION_PERIODS
+from safeguards.records import Appeal, Claim, Discussion, Kind, ModerationAction, Suspension
 from safeguards.service import Safeguards
 from safeguards.state import ARTIFACT_ACTIONS, DISCUSSION_ACTIONS
 from safeguards.textrules import LIMITS
@@ -122,6 +122,8 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             ap = _appeals_layout()
         with gr.Tab(I18N("mod.audit"), id="mod-audit"):
             a = _audit_layout()
+        with gr.Tab(I18N("mod.suspensions"), id="mod-suspensions"):
+            su = _suspensions_layout()
 
     queue_outputs = [q["table"], q["summary"], q["bulk_pick"]]
     item_outputs = [
@@ -146,6 +148,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
     ]
     audit_outputs = [a["table"], a["download"], a["moderator"]]
     appeal_outputs = [ap["list"], ap["pick"], ap["outcome"], ap["note"], ap["decide"]]
+    suspension_outputs = [su["list"], su["lift_pick"]]
     filters = [q["reasons"], q["kinds"], q["status"]]
 
     # -- loading ------------------------------------------------------------------------
@@ -184,6 +187,13 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             gr.update(interactive=False),
         ]
 
+    def suspension_updates(user: User, language: str) -> list[Any]:
+        active = service.active_suspensions(user)
+        return [
+            suspensions_text(active, language),
+            gr.update(choices=[(x.user, x.user) for x in active], value=None),
+        ]
+
     def empty_lists() -> list[Any]:
         return [
             gr.update(value=None, visible=False),
@@ -197,6 +207,8 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             gr.update(value=None),
             "",
             gr.update(interactive=False),
+            "",
+            gr.update(choices=[], value=None),
         ]
 
     @friendly_errors
@@ -218,9 +230,17 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             queue = queue_updates(user, reasons, kinds, status, language)
             audit = audit_updates(user, language)
             appeals = appeal_updates(user, language)
+            suspended = suspension_updates(user, language)
         except PermissionDenied:
             return [gr.Tab(visible=False), "", *empty_lists()]
-        return [gr.Tab(visible=True), sync_text(service, language), *queue, *audit, *appeals]
+        return [
+            gr.Tab(visible=True),
+            sync_text(service, language),
+            *queue,
+            *audit,
+            *appeals,
+            *suspended,
+        ]
 
     @friendly_errors
     def load(
@@ -234,7 +254,14 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         """After a persona switch: the lists again, and the open item forgotten."""
         return [*lists(persona, reasons, kinds, status, request, profile), *_item_cleared(), ""]
 
-    list_outputs = [tab, sync, *queue_outputs, *audit_outputs, *appeal_outputs]
+    list_outputs = [
+        tab,
+        sync,
+        *queue_outputs,
+        *audit_outputs,
+        *appeal_outputs,
+        *suspension_outputs,
+    ]
     load_inputs = [ctx.persona, *filters]
     ctx.on_persona_switch(load, load_inputs, [*list_outputs, *item_outputs, q["notice"]])
     tab.select(lists, load_inputs, list_outputs, api_visibility="private")
@@ -662,6 +689,59 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         api_visibility="private",
     )
 
+    # -- suspensions --------------------------------------------------------------------
+
+    @friendly_errors
+    def suspend_from_panel(
+        persona: str,
+        username: str,
+        period: str | None,
+        note: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        found = service.suspend(user, username, period, note)
+        notify(tr("suspend.done", language, user=found.user), language)
+        cleared = ["", gr.update(value=None), "", gr.update(visible=False)]
+        return [*suspension_updates(user, language), *cleared, *audit_updates(user, language)]
+
+    # Suspending asks first (a destructive action); the confirmation does it.
+    su["apply"].click(lambda: gr.update(visible=True), None, su["confirm_box"], **quick)
+    su["cancel"].click(lambda: gr.update(visible=False), None, su["confirm_box"], **quick)
+    su["confirm"].click(
+        suspend_from_panel,
+        [ctx.persona, su["user"], su["period"], su["note"]],
+        [
+            *suspension_outputs,
+            *(su["user"], su["period"], su["note"], su["confirm_box"]),
+            *audit_outputs,
+        ],
+        api_visibility="private",
+    )
+
+    @friendly_errors
+    def lift_from_panel(
+        persona: str,
+        username: str | None,
+        note: str,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> list[Any]:
+        user = current_user(service, persona, request, profile)
+        language = lang(request)
+        lifted = service.lift_suspension(user, username, note)
+        notify(tr("suspend.lifted", language, user=lifted.user), language)
+        return [*suspension_updates(user, language), "", *audit_updates(user, language)]
+
+    su["lift"].click(
+        lift_from_panel,
+        [ctx.persona, su["lift_pick"], su["lift_note"]],
+        [*suspension_outputs, su["lift_note"], *audit_outputs],
+        api_visibility="private",
+    )
+
     # -- audit log ----------------------------------------------------------------------
 
     @friendly_errors
@@ -899,6 +979,44 @@ def _appeals_layout() -> dict[str, Any]:
     c["decide"] = gr.Button(
         I18N("mod.appeal_decide"), variant="primary", interactive=False, elem_id="appeal-decide"
     )
+    return c
+
+
+def _suspensions_layout() -> dict[str, Any]:
+    """Suspend a user (nothing pre-chosen), the suspensions in force, lifting one."""
+    c: dict[str, Any] = {}
+    gr.Markdown(I18N("suspend.help"))
+    with gr.Row():
+        c["user"] = gr.Textbox(
+            label=I18N("suspend.user"), max_length=LIMITS["username"], elem_id="suspend-user"
+        )
+        c["period"] = gr.Dropdown(
+            choices=[(I18N(f"limits.duration_{p}"), p) for p in SUSPENSION_PERIODS],
+            value=None,
+            label=I18N("suspend.period"),
+            elem_id="suspend-period",
+        )
+    c["note"] = gr.Textbox(
+        label=I18N("suspend.note"), max_length=LIMITS["note"], lines=2, elem_id="suspend-note"
+    )
+    c["apply"] = gr.Button(I18N("suspend.apply"), variant="stop", elem_id="suspend-apply")
+    with gr.Column(visible=False, elem_id="suspend-confirm") as c["confirm_box"]:
+        gr.Markdown(I18N("suspend.confirm_question"))
+        with gr.Row():
+            c["confirm"] = gr.Button(
+                I18N("mod.confirm"), variant="stop", elem_id="suspend-confirm-yes"
+            )
+            c["cancel"] = gr.Button(I18N("mod.cancel"), elem_id="suspend-confirm-no")
+    gr.Markdown(f"#### {I18N('suspend.active')}")
+    c["list"] = gr.Markdown(elem_id="suspensions-list")
+    with gr.Row():
+        c["lift_pick"] = gr.Dropdown(
+            choices=[], value=None, label=I18N("suspend.lift_pick"), elem_id="suspend-lift-pick"
+        )
+        c["lift_note"] = gr.Textbox(
+            label=I18N("suspend.lift_note"), max_length=LIMITS["note"], elem_id="suspend-lift-note"
+        )
+    c["lift"] = gr.Button(I18N("suspend.lift"), elem_id="suspend-lift")
     return c
 
 
@@ -1245,13 +1363,35 @@ def audit_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
             frame["artifact_id"], frame["discussion_id"], frame["comment_id"], strict=True
         )
     ]
-    shown["artifact_id"] = [link_md(a, moderate_url(a)) for a in frame["artifact_id"]]
+    shown["artifact_id"] = [  # a suspension is about a user, not an artifact
+        link_md(a, moderate_url(a)) if a else escape_md(tr("mod.audit_user", language, user=u))
+        for a, u in zip(frame["artifact_id"], frame["user"], strict=True)
+    ]
     shown = shown[list(AUDIT_SHOWN)]
     return shown.rename(columns={c: tr(f"mod.col_{c}", language) for c in shown.columns})
 
 
 def audit_datatypes() -> list[str]:
     return ["markdown" if c in ("artifact_id", "discussion_id") else "str" for c in AUDIT_SHOWN]
+
+
+def suspensions_text(active: list[Suspension], language: str) -> str:
+    """The suspensions in force: who, until when, by whom, and the note (escaped)."""
+    if not active:
+        return f"*{tr('suspend.none', language)}*"
+    lines = []
+    for found in active:
+        values = {
+            "user": escape_md(found.user),
+            "moderator": escape_md(found.moderator),
+            "date": when(found.ts)[:10],
+        }
+        if found.until is None:
+            head = tr("suspend.line_until_lifted", language, **values)
+        else:
+            head = tr("suspend.line", language, until=f"{when(found.until)} UTC", **values)
+        lines.append(f"- {head} — {escape_md(found.note)}")
+    return "\n".join(lines)
 
 
 def appeal_label(appeal: Appeal, language: str) -> str:
