@@ -5,6 +5,7 @@ under My activity; and the limits hold over the raw HTTP API."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ ACCOUNTS = {
 }
 ITEM = "demo-studio/recipe-assistant-1b"
 OTHER = "bigscience/bloom"
-NOTE = "Repeated insults in three threads (walk)."
+NOTE = "Repeated insults in <b>three</b> threads & <i>more</i> (walk)."  # shown as typed
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
@@ -213,7 +214,8 @@ def test_the_page_handlers_called_directly_obey_them_too(app: RunningApp) -> Non
     answer = queue_call(alice, handler(config, "open-discussion"), limited)
     assert not answer["success"] and "at least 7 days old" in answer["refusal"], answer
     answer = queue_call(vic, handler(config, "flag-submit"), flag)
-    assert not answer["success"] and NOTE in answer["refusal"], answer
+    # A toast renders HTML: the page's refusal carries the note escaped, shown as typed.
+    assert not answer["success"] and html.escape(NOTE, quote=False) in answer["refusal"], answer
     assert len(read_events(app.state_dir)) == before
     for session in (alice, vic, owner):
         session.close()

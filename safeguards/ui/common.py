@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import typing
@@ -143,12 +144,19 @@ def api_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def notify(message: str, language: str) -> None:
     """A success toast with a title in the reader's language."""
-    gr.Info(message, title=tr("toast.info", language))
+    gr.Info(toast_text(message), title=tr("toast.info", language))
 
 
 def warn(message: str, language: str) -> None:
     """A refusal toast with a title in the reader's language."""
-    gr.Warning(message, title=tr("toast.warning", language))
+    gr.Warning(toast_text(message), title=tr("toast.warning", language))
+
+
+def toast_text(message: str) -> str:
+    """A toast's message as literal text: Gradio renders it as (sanitised) HTML, and
+    messages quote user text (usernames, ids, a moderator's note), so an `<img>` in a
+    name would otherwise load, and `<b>` would show as bold."""
+    return html.escape(message, quote=False)
 
 
 def _request_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> gr.Request | None:
