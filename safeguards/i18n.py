@@ -250,6 +250,52 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "access.export": ("Download the access list (CSV)", "下载访问申请列表（CSV）"),
     "access.reason_given": ("Reason given: {note}", "给出的理由：{note}"),
+    "access.form_title": ("Access form", "访问申请表单"),
+    "access.approval": ("Approval", "审批方式"),
+    "approval.manual": ("Manual: I review each request", "人工：我逐一审核每个申请"),
+    "approval.auto": (
+        "Automatic: access is granted as soon as the form is sent",
+        "自动：提交表单后立即获得访问权限",
+    ),
+    "access.prompt": ("Prompt shown to requesters (optional)", "向申请人显示的提示语（可选）"),
+    "access.fields": ("Fields the requester fills, one per line", "申请人需填写的字段（每行一个）"),
+    "access.fields_help": (
+        "Write “Label: type”, the type being text, checkbox, country, date or select; a select lists its options after another colon: “Role: select: Student, Researcher, Other”. At most 10 fields, all required (a checkbox must be ticked).",
+        "按“标签: 类型”填写，类型为 text（文本）、checkbox（勾选框）、country（国家或地区）、date（日期）或 select（选择）；select 在第二个冒号后列出选项：“Role: select: Student, Researcher, Other”。最多 10 个字段，全部必填（勾选框必须勾选）。",
+    ),
+    "access.form_save": ("Save the form", "保存表单"),
+    "access.form_saved": ("Access form saved.", "访问表单已保存。"),
+    "access.form_from_card": (
+        "This form comes from the card's metadata (extra_gated_fields). Saving here replaces it.",
+        "此表单来自卡片元数据（extra_gated_fields）。在此保存将替换它。",
+    ),
+    "access.form_from_page": (
+        "This form was set on this page; it replaces any form in the card's metadata.",
+        "此表单在本页设置，它会替换卡片元数据中的表单。",
+    ),
+    "access.form_none": (
+        "No form yet: requesters only give a reason.",
+        "尚未设置表单：申请人只需说明理由。",
+    ),
+    "access.detail_none": ("No request is waiting.", "没有待处理的申请。"),
+    "access.requested_by": ("**{user}** asked on {date}.", "**{user}** 于 {date} 提出申请。"),
+    "access.reason_label": ("Reason", "理由"),
+    "access.answers": ("Answers", "回答"),
+    "access.automatic": ("automatic", "自动"),
+    "gate.reason_optional": (
+        "Anything else the owner should know? (optional)",
+        "还有什么需要告诉所有者的吗？（可选）",
+    ),
+    "gate.auto_note": (
+        "Access is granted as soon as you send this form.",
+        "提交此表单后即可获得访问权限。",
+    ),
+    "gate.date_info": ("A date as YYYY-MM-DD", "日期，格式为 YYYY-MM-DD"),
+    "gate.ticked": ("yes (ticked)", "是（已勾选）"),
+    "gate.unticked": ("no", "否"),
+    "status.approved_auto": ("approved automatically", "已自动批准"),
+    "field.gate_prompt": ("prompt", "提示语"),
+    "field.gate_fields": ("form fields", "表单字段"),
     "field.decision_note": ("reason for the decision", "决定理由"),
     "activity.reports": ("My reports", "我的举报"),
     "activity.access": ("My access requests", "我的访问申请"),
@@ -560,6 +606,64 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "你的申请已在等待所有者答复。",
     ),
     "err.request_already": ("This request was already {status}.", "此申请的状态已是“{status}”。"),
+    "err.gate_mode": (
+        "The approval is automatic or manual.",
+        "审批方式只能是自动或人工。",
+    ),
+    "err.form_too_many": ("A form has at most {limit} fields.", "表单最多只能有 {limit} 个字段。"),
+    "err.form_duplicate": (
+        "Line {line} of the fields repeats a label used above; each label must be different.",
+        "字段第 {line} 行的标签与前面的重复；每个标签必须不同。",
+    ),
+    "err.form_no_type": (
+        "Line {line} of the fields needs a type after a colon, e.g. “Affiliation: text”. Types: text, checkbox, country, date, select.",
+        "字段第 {line} 行需要在冒号后写明类型，例如“Affiliation: text”。类型：text、checkbox、country、date、select。",
+    ),
+    "err.form_label": (
+        "Line {line} of the fields needs a label of at most {limit} characters before the type.",
+        "字段第 {line} 行需要在类型前写一个最多 {limit} 个字符的标签。",
+    ),
+    "err.form_extra": (
+        "Line {line} of the fields: only a select field takes options after its type.",
+        "字段第 {line} 行：只有 select 字段可以在类型后列出选项。",
+    ),
+    "err.form_options": (
+        "Line {line} of the fields: a select needs 2 to {limit} different options after its type, separated by commas, e.g. “Role: select: Student, Researcher”.",
+        "字段第 {line} 行：select 需要在类型后列出 2 到 {limit} 个不同的选项，用逗号分隔，例如“Role: select: Student, Researcher”。",
+    ),
+    "err.answers_object": (
+        "The answers are an object of field label to answer.",
+        "回答必须是“字段标签: 回答”形式的对象。",
+    ),
+    "err.answers_unknown": (
+        "The answers name a field this form does not have.",
+        "回答中包含此表单没有的字段。",
+    ),
+    "err.answer_required": (
+        "Please answer question {n} of the form.",
+        "请回答表单的第 {n} 个问题。",
+    ),
+    "err.answer_tick": (
+        "Please tick box {n} of the form: the owner asks everyone to agree to it.",
+        "请勾选表单的第 {n} 项：所有者要求每位申请人同意此项。",
+    ),
+    "err.answer_text": ("Answer {n} of the form must be text.", "表单的第 {n} 个回答必须是文本。"),
+    "err.answer_choice": (
+        "Answer {n} of the form must be one of its options.",
+        "表单的第 {n} 个回答必须是其选项之一。",
+    ),
+    "err.answer_country": (
+        "Answer {n} of the form must be a country from the list.",
+        "表单的第 {n} 个回答必须是列表中的国家或地区。",
+    ),
+    "err.answer_date": (
+        "Answer {n} of the form must be a real date written as YYYY-MM-DD.",
+        "表单的第 {n} 个回答必须是按 YYYY-MM-DD 格式填写的有效日期。",
+    ),
+    "err.answer_long": (
+        "Answer {n} of the form is too long (the limit is {limit} characters) or holds control characters.",
+        "表单的第 {n} 个回答太长（上限为 {limit} 个字符）或包含控制字符。",
+    ),
     "err.preference": ("The preference is on or off.", "此偏好只能开启或关闭。"),
     "err.unknown_action": (
         "Unknown action “{action}”; choose one of: {actions}.",
