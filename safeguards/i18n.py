@@ -269,7 +269,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "This form comes from the card's metadata (extra_gated_fields). Saving here replaces it.",
         "此表单来自卡片元数据（extra_gated_fields）。在此保存将替换它。",
     ),
-    "access.form_from_page": (
+    "access.form_from_set": (
         "This form was set on this page; it replaces any form in the card's metadata.",
         "此表单在本页设置，它会替换卡片元数据中的表单。",
     ),
