@@ -15,9 +15,9 @@ the README's roles):
 - member: only events of their own (actor = caller): a report (or an extension of their
   own report), a comment in a discussion they can read and that is open, a discussion,
   a tag proposal, an access request, a preference;
-- owner: a member's, plus proposal.decided / access.decided / discussion.status on
-  artifacts of their own namespace, and comment.hidden of a comment in one of their
-  artifacts' threads (with a reason);
+- owner: a member's, plus proposal.decided / access.decided / access.form_set /
+  discussion.status on artifacts of their own namespace, and comment.hidden of a comment
+  in one of their artifacts' threads (with a reason);
 - moderator: anything.
 
 Outputs are checked too: text only privileged readers may see (a report's context, an
@@ -72,7 +72,7 @@ SELF_EVENTS = frozenset(
     {"report.filed", "discussion.opened", "proposal.opened", "access.requested", "preference.set"}
 )
 OWNER_EVENTS = frozenset(
-    {"proposal.decided", "access.decided", "discussion.status", "comment.hidden"}
+    {"proposal.decided", "access.decided", "access.form_set", "discussion.status", "comment.hidden"}
 )
 # Only moderators: claims on queue items (they fall under "moderator: anything").
 MODERATOR_ONLY = frozenset({"moderation.action", "moderation.claimed", "moderation.released"})
@@ -239,6 +239,8 @@ def violations(username: str | None, moderator: bool, new: list[Event], index: I
             ok = author_of(index.proposals.get(p.get("proposal_id"))) == username
         elif event.type == "access.decided":
             ok = author_of(index.requests.get(p.get("request_id"))) == username
+        elif event.type == "access.form_set":  # the owner of the artifact it is on
+            ok = author_of(p.get("artifact_id")) == username
         elif event.type == "comment.hidden":  # the owner of the thread's artifact
             thread = index.threads.get(p.get("discussion_id"))
             ok = (
@@ -340,6 +342,8 @@ def fill(component: dict, target: Target, persona: str | None) -> Any:
         "mod-d-reason": "resolved",
         "owner-hide-comment": target.comment,
         "owner-hide-reason": "off-topic",
+        "access-form-approval": "manual",
+        "access-form-fields": "Affiliation: text\nCountry: country",
         "mod-status": "all",
         "persona": persona,
         "search-box": "bloom",
@@ -660,6 +664,12 @@ def test_the_rules_catch_escalations() -> None:
     approve = Event("9", "t9", OWNER, "access.decided", {"request_id": "A1"})
     assert check(OWNER, approve)
     assert not check("bob", Event("9", "t9", "bob", "access.decided", {"request_id": "A1"}))
+    form = {"artifact_id": OWNED, "approval": "auto", "prompt": "", "fields": []}
+    assert check(OWNER, Event("9", "t9", OWNER, "access.form_set", form))
+    assert not check("alice", Event("9", "t9", "alice", "access.form_set", form))
+    elsewhere = {**form, "artifact_id": FOREIGN}
+    assert not check(OWNER, Event("9", "t9", OWNER, "access.form_set", elsewhere))
+    assert check(MODERATOR, Event("9", "t9", MODERATOR, "access.form_set", elsewhere), True)
     assert not check("bob", Event("9", "t9", "bob", "moderation.action", {}))
     assert check(MODERATOR, Event("9", "t9", MODERATOR, "moderation.action", {}), True)
     assert not check(MODERATOR, Event("9", "t9", MODERATOR, "made.up", {}), True)
@@ -725,6 +735,7 @@ def test_the_rights_that_exist_were_used(matrix: Matrix) -> None:
         ), by
         assert not set(by[member]) & OWNER_EVENTS, by
     assert set(by[OWNER]) & OWNER_EVENTS, by
+    assert by[OWNER]["access.form_set"] > 0 and by[MODERATOR]["access.form_set"] > 0, by
     for who in ("alice", "bob", OWNER):
         assert not set(by[who]) & MODERATOR_ONLY, by
     assert by[MODERATOR]["moderation.action"] > 0, by

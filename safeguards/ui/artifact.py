@@ -983,7 +983,7 @@ def _wire_request(
     slot_components = [c for slot in tab.slots for c in slot.components]
 
     @friendly_errors
-    def request_access(
+    def file_access_request(
         values: dict[Any, Any], request: gr.Request, profile: gr.OAuthProfile | None = None
     ) -> dict[Any, Any]:
         args = [values.get(c) for c in base_inputs]
@@ -1004,7 +1004,7 @@ def _wire_request(
         return updates
 
     tab.gate_button.click(
-        request_access,
+        file_access_request,
         {*base_inputs, tab.gate_reason, *slot_components},
         [*outputs, tab.gate_reason],
         api_visibility="private",
