@@ -279,8 +279,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "access.detail_none": ("No request is waiting.", "没有待处理的申请。"),
     "access.requested_by": ("**{user}** asked on {date}.", "**{user}** 于 {date} 提出申请。"),
-    "access.reason_label": ("Reason", "理由"),
-    "access.answers": ("Answers", "回答"),
+    "access.reason_label": ("Reason:", "理由："),
+    "access.answers": ("Answers:", "回答："),
     "access.automatic": ("automatic", "自动"),
     "gate.reason_optional": (
         "Anything else the owner should know? (optional)",

@@ -3,6 +3,7 @@ set from the page, automatic approval, and the requester's answers checked on th
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -326,3 +327,50 @@ def _gemma(service: Safeguards) -> list[str]:
     form = service.view(service.user("alice"), GEMMA).access_form
     assert form is not None
     return [f.label for f in form.fields]
+
+
+def test_the_access_list_has_one_column_per_field_and_the_review_shows_the_answers(
+    service: Safeguards,
+) -> None:
+    from safeguards.ui.artifact import access_list_file, request_detail
+
+    owner = service.user(OWNER)
+    service.set_access_form(owner, GATED, "manual", "", FIELDS + "\n=HYPERLINK(1): text")
+    answers = {**ANSWERS, "=HYPERLINK(1)": "=cmd|' /C calc'!A0"}
+    service.request_access(service.user("alice"), GATED, "", answers)
+    view = service.view(owner, GATED)
+    with open(access_list_file(view), encoding="utf-8", newline="") as handle:
+        header, row = list(csv.reader(handle))
+    assert header[7:] == [
+        "Affiliation",
+        "Role",
+        "Country",
+        "Start date",
+        "I will not identify people",
+        "field: =HYPERLINK(1)",  # a label is not a formula either
+    ]
+    assert row[1] == "alice"
+    assert row[7:] == [
+        "Example University",
+        "Researcher",
+        "France (FR)",
+        "2026-01-15",
+        "yes (ticked)",
+        "'=cmd|' /C calc'!A0",
+    ]
+    detail = request_detail(view.access_requests[0], view.access_form, "zh-CN")
+    assert "法国 \\(FR\\)" in detail and "是（已勾选）" in detail and "**回答：**" in detail
+    assert "Example University" in detail
+
+
+def test_an_automatic_request_reads_as_decided_by_no_one(service: Safeguards) -> None:
+    from safeguards.ui.artifact import access_list_file
+
+    service.request_access(service.user("alice"), GEMMA, "", {_gemma(service)[0]: True})
+    view = service.view(service.user("google"), GEMMA)
+    with open(access_list_file(view), encoding="utf-8", newline="") as handle:
+        header, row = list(csv.reader(handle))
+    assert (row[header.index("status")], row[header.index("decided_by")]) == (
+        "approved",
+        "automatic",
+    )

@@ -1048,6 +1048,13 @@ def _field_types(form: GateForm | None) -> dict[str, FieldType]:
     return {f.label: f.type for f in form.fields} if form else {}
 
 
+def _answer_column(label: str) -> str:
+    """A field's column: its label, unless that reads as a fixed column or a formula
+    (headers are not quoted like cells, and a label is the owner's or a card's text)."""
+    clash = label in ACCESS_COLUMNS or label.startswith(("=", "+", "-", "@", "\t", "\r"))
+    return f"field: {label}" if clash else label
+
+
 def access_list_file(view: ArtifactView, language: str = "en") -> str:
     """The artifact's access requests as a CSV for its owner, one column per form field
     (cells a spreadsheet would run as formulas are quoted), in a folder of its own per
@@ -1065,7 +1072,7 @@ def access_list_file(view: ArtifactView, language: str = "en") -> str:
         rows.append(
             [r.id, r.user, r.reason, r.ts, r.status.value, decided_by, r.decision_note, *answers]
         )
-    columns = [*ACCESS_COLUMNS, *(f"field: {k}" if k in ACCESS_COLUMNS else k for k in labels)]
+    columns = [*ACCESS_COLUMNS, *(_answer_column(k) for k in labels)]
     frame = pd.DataFrame(rows, columns=columns).fillna("")
     text = spreadsheet_csv(frame)
     digest = hashlib.sha256(f"{view.artifact.id}\n{text}".encode()).hexdigest()[:16]
@@ -1087,14 +1094,14 @@ def request_detail(request: AccessRequest | None, form: GateForm | None, languag
     who = escape_md(request.user)
     parts = [tr("access.requested_by", language, user=who, date=request.ts[:10])]
     if request.reason:
-        parts.append(f"**{tr('access.reason_label', language)}:** {escape_md(request.reason)}")
+        parts.append(f"**{tr('access.reason_label', language)}** {escape_md(request.reason)}")
     if request.answers:
         types = _field_types(form)
         items = "\n".join(
             f"- {escape_md(label)}: {escape_md(answer_text(types.get(label), value, language))}"
             for label, value in request.answers.items()
         )
-        parts.append(f"**{tr('access.answers', language)}:**\n\n{items}")
+        parts.append(f"**{tr('access.answers', language)}**\n\n{items}")
     return "\n\n".join(parts)
 
 
