@@ -286,6 +286,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Anything else the owner should know? (optional)",
         "还有什么需要告诉所有者的吗？（可选）",
     ),
+    "gate.body_form": (
+        "Its owner reviews who gets access: please fill in the form below.",
+        "所有者会审核访问申请：请填写下面的表单。",
+    ),
     "gate.auto_note": (
         "Access is granted as soon as you send this form.",
         "提交此表单后即可获得访问权限。",

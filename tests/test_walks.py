@@ -260,6 +260,7 @@ def test_an_access_form_is_filled_then_rejected_with_a_reason_the_requester_read
     member_context, member = signed_in(chromium, app, "vic")
     open_by_id(member, gated)
     expect(member.locator("#gate-prompt")).to_contain_text("how you will use it")
+    expect(member.locator("#gate-body")).to_contain_text("fill in the form below")
     text_box(member, "gate-text-0").fill("Example University (walk)")
     pick(member, "#gate-choice-1", "Researcher")
     member.locator("#gate-choice-2 input").fill("Fran")
@@ -312,3 +313,28 @@ def test_an_access_form_is_filled_then_rejected_with_a_reason_the_requester_read
     expect(member.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
     for context in (member_context, owner_context):
         context.close()
+
+
+def test_an_automatic_form_from_the_card_grants_access_at_once(
+    app: RunningApp, chromium: Browser
+) -> None:
+    """Gemma's card asks for one ticked box and approves automatically: the button says
+    what the card says, and the card's content shows as soon as the form is sent."""
+    gemma = "google/gemma-2b"
+    context, member = signed_in(chromium, app, "alice")
+    open_by_id(member, gemma)
+    expect(member.locator("#gate-body")).to_contain_text("granted as soon as you send")
+    expect(member.locator("#card-box")).to_be_hidden()
+    button = member.locator("#request-access")
+    expect(button).to_have_text("Acknowledge license")
+    button.click()
+    toast(member, "Please tick box 1 of the form")
+    member.locator("#gate-check-0 input").check()
+    button.click()
+    toast(member, "approved automatically")
+    expect(member.locator("#card-box")).to_be_visible()
+    expect(member.locator("#gate-box")).to_be_hidden()
+    expect(member.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+    go_to_tab(member, "My activity")
+    expect(member.locator("#my-access")).to_contain_text("approved automatically")
+    context.close()

@@ -196,7 +196,8 @@ class ArtifactTab:
     def _gate(self) -> None:
         with gr.Column(visible=False, elem_id="gate-box") as self.gate_box:
             gr.Markdown(f"### {I18N('gate.title')}")
-            gr.Markdown(I18N("gate.body"))
+            # Who decides: the owner (manual), or no one (automatic approval).
+            self.gate_body = gr.Markdown(I18N("gate.body"), elem_id="gate-body")
             self.gate_prompt = gr.Markdown(elem_id="gate-prompt")
             self.gate_status = gr.Markdown(elem_id="gate-status")
             with gr.Column(visible=False) as self.gate_form:
@@ -209,7 +210,6 @@ class ArtifactTab:
                     lines=2,
                     elem_id="gate-reason",
                 )
-                self.gate_auto = gr.Markdown(visible=False, elem_id="gate-auto")
                 self.gate_button = gr.Button(I18N("gate.request"), elem_id="request-access")
             self.gate_signin = gr.Markdown(visible=False, elem_id="gate-signin")
 
@@ -391,7 +391,7 @@ class ArtifactTab:
         return [
             *(self.header, self.tools, self.notice, self.overlay),
             *(self.gate_box, self.gate_status, self.gate_form, self.gate_signin),
-            *(self.gate_prompt, self.gate_reason, self.gate_auto, self.gate_button),
+            *(self.gate_body, self.gate_prompt, self.gate_reason, self.gate_button),
             *(c for slot in self.slots for c in slot.components),
             *(self.access_box, self.access_title, self.access_pick, self.access_csv),
             *(self.access_detail, self.form_source, self.form_approval),
@@ -472,9 +472,7 @@ class ArtifactTab:
             self.gate_reason: gr.update(
                 label=tr("gate.reason_optional" if asks else "gate.reason", language)
             ),
-            self.gate_auto: gr.update(
-                visible=form.approval is Approval.AUTO, value=tr("gate.auto_note", language)
-            ),
+            self.gate_body: tr(_gate_body_key(form), language),
             self.gate_button: gr.update(value=form.button or tr("gate.request", language)),
         }
         for number, slot in enumerate(self.slots):
@@ -1046,6 +1044,13 @@ def answer_labels(view: ArtifactView) -> list[str]:
 
 def _field_types(form: GateForm | None) -> dict[str, FieldType]:
     return {f.label: f.type for f in form.fields} if form else {}
+
+
+def _gate_body_key(form: GateForm) -> str:
+    """Who decides (no one, with automatic approval) and what the requester gives."""
+    if form.approval is Approval.AUTO:
+        return "gate.auto_note"
+    return "gate.body_form" if form.fields else "gate.body"
 
 
 def _answer_column(label: str) -> str:
