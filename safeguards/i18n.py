@@ -991,12 +991,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "guide.visitor": (
         "You are a **visitor**: you can look at everything public.\n\n"
         "1. **Content warning**: open [demo-studio/nightmare-canvas-xl](?artifact=demo-studio/nightmare-canvas-xl). The popup asks first; *View content* shows the card.\n"
-        "2. **Gated access**: open [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier). Its files ask for a request; pick *Community member* under “Acting as” to send one.\n"
+        "2. **Gated access**: open [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier). Its files ask for a request; pick *Community member* under “Acting as” to send one. [google/gemma-2b](?artifact=google/gemma-2b) asks for a ticked box and grants access at once; [meta-llama/Llama-2-7b-hf](?artifact=meta-llama/Llama-2-7b-hf) asks for a Hub-style form.\n"
         "3. **Research**: the *Research* tab charts three months of example reports by reason, kind and category.\n"
         "4. Switch persona under “Acting as” to try flagging, answering as the owner or moderating.",
         "你现在是**访客**：可以查看所有公开内容。\n\n"
         "1. **内容警告**：打开 [demo-studio/nightmare-canvas-xl](?artifact=demo-studio/nightmare-canvas-xl)。弹窗会先询问；点击“查看内容”即可看到卡片。\n"
-        "2. **受限访问**：打开 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier)。其文件需要申请访问；在“当前身份”中选择“社区成员”即可提交申请。\n"
+        "2. **受限访问**：打开 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier)。其文件需要申请访问；在“当前身份”中选择“社区成员”即可提交申请。[google/gemma-2b](?artifact=google/gemma-2b) 只需勾选同意即可立即获得访问权限；[meta-llama/Llama-2-7b-hf](?artifact=meta-llama/Llama-2-7b-hf) 要求填写 Hub 式的申请表单。\n"
         "3. **研究**：“研究”标签页按原因、类型和类别展示三个月的示例举报。\n"
         "4. 在“当前身份”中切换角色，体验标记、以所有者身份回复或审核。",
     ),
@@ -1016,12 +1016,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "You are **demo-studio**, owner of the `demo-studio/…` artifacts.\n\n"
         "1. **Answer a report**: open [demo-studio/carbon-receipt](?artifact=demo-studio/carbon-receipt) and reply in its report discussion, openly.\n"
         "2. **Tag proposal**: on [demo-studio/scraped-portraits-40k](?artifact=demo-studio/scraped-portraits-40k), merge the not-for-all-audiences proposal, then switch to *Visitor* to see the popup.\n"
-        "3. **Access requests**: on [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier), approve or reject the waiting request.\n"
+        "3. **Access requests**: on [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier), approve or reject the waiting request, or under *Access form* choose automatic approval and the fields requesters fill.\n"
         "4. **Decisions about you**: *My activity* lists the moderators' actions on your artifacts and your appeal.",
         "你现在是 **demo-studio**，即 `demo-studio/…` 制品的所有者。\n\n"
         "1. **回复举报**：打开 [demo-studio/carbon-receipt](?artifact=demo-studio/carbon-receipt)，在举报讨论中公开回复。\n"
         "2. **标签提议**：在 [demo-studio/scraped-portraits-40k](?artifact=demo-studio/scraped-portraits-40k) 上合并“不适合所有观众”提议，然后切换为“访客”查看弹窗。\n"
-        "3. **访问申请**：在 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier) 上批准或拒绝待处理的申请。\n"
+        "3. **访问申请**：在 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier) 上批准或拒绝待处理的申请，或在“访问申请表单”中选择自动批准并设置申请人需填写的字段。\n"
         "4. **关于你的决定**：“我的动态”列出版主对你的制品采取的措施以及你的申诉。",
     ),
     "guide.moderator": (
