@@ -30,6 +30,7 @@ MAX_LABEL = 80
 MAX_OPTIONS = 20
 MAX_OPTION = 80
 MAX_ANSWER = 300  # one text answer
+TICKED = "yes"  # a ticked checkbox, as stored
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -204,10 +205,12 @@ def fields_from_json(raw: object) -> list[GateField]:
 # -- the requester's answers ------------------------------------------------------------
 
 
-def clean_answers(form: GateForm | None, answers: object) -> dict[str, str | bool]:
+def clean_answers(form: GateForm | None, answers: object) -> dict[str, str]:
     """The answers to the form's fields, keyed by label, every field required (as on the
-    Hub: a checkbox is an agreement, so it must be ticked). A JSON object given as text
-    is read too (API callers)."""
+    Hub: a checkbox is an agreement, so it must be ticked, and is stored as "yes"). A JSON
+    object given as text is read too (API callers). Every stored answer is a string, so a
+    label used for a checkbox on one artifact and for text on another never gives the log's
+    `payload.answers` two types when researchers load it as a dataset."""
     if answers in (None, ""):
         answers = {}
     if isinstance(answers, str):
@@ -227,11 +230,11 @@ def clean_answers(form: GateForm | None, answers: object) -> dict[str, str | boo
     }
 
 
-def _answer(field: GateField, value: object, number: int) -> str | bool:
+def _answer(field: GateField, value: object, number: int) -> str:
     if field.type is FieldType.CHECKBOX:
         if value is not True:
             raise InvalidInput("err.answer_tick", n=number)
-        return True
+        return TICKED
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidInput("err.answer_required", n=number)
     if not isinstance(value, str):
@@ -307,10 +310,10 @@ def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs))
 
 
-def answer_text(field_type: FieldType | None, value: str | bool, language: str = "en") -> str:
+def answer_text(field_type: FieldType | None, value: str, language: str = "en") -> str:
     """An answer as a reviewer reads it (a ticked box, a country's name)."""
-    if isinstance(value, bool):
-        return tr("gate.ticked" if value else "gate.unticked", language)
+    if field_type is FieldType.CHECKBOX and value == TICKED:
+        return tr("gate.ticked", language)
     if field_type is FieldType.COUNTRY:
         return f"{country_name(value, language)} ({value})"
     return value

@@ -296,7 +296,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "gate.date_info": ("A date as YYYY-MM-DD", "日期，格式为 YYYY-MM-DD"),
     "gate.ticked": ("yes (ticked)", "是（已勾选）"),
-    "gate.unticked": ("no", "否"),
     "status.approved_auto": ("approved automatically", "已自动批准"),
     "field.gate_prompt": ("prompt", "提示语"),
     "field.gate_fields": ("form fields", "表单字段"),

@@ -171,8 +171,8 @@ class AccessRequest:
     status: AccessStatus = AccessStatus.PENDING
     decided_by: str | None = None
     decision_note: str | None = None  # shown to the requester (a rejection's reason)
-    # The access form's answers, by field label (text, a country code, YYYY-MM-DD, True).
-    answers: dict[str, str | bool] = field(default_factory=dict)
+    # The access form's answers, by field label (text, a country code, YYYY-MM-DD, "yes").
+    answers: dict[str, str] = field(default_factory=dict)
     automatic: bool = False  # approved at once by an automatic form (decided_by: None)
 
 

@@ -43,6 +43,7 @@ ANSWERS = {
     "Start date": "2026-01-15",
     "I will not identify people": True,
 }
+STORED = {**ANSWERS, "I will not identify people": "yes"}  # every stored answer is text
 
 MakeService = Callable[..., Safeguards]
 
@@ -136,9 +137,9 @@ def test_the_cards_hub_metadata_is_the_form() -> None:
 
 def test_answers_are_checked_against_the_form() -> None:
     form = GateForm(fields=parse_fields(FIELDS))
-    assert clean_answers(form, ANSWERS) == ANSWERS
+    assert clean_answers(form, ANSWERS) == STORED
     by_name = {**ANSWERS, "Country": "france", "Affiliation": "  Example   University "}
-    assert clean_answers(form, by_name) == ANSWERS  # a name is stored as its code
+    assert clean_answers(form, by_name) == STORED  # a name is stored as its code
     assert clean_answers(
         form,
         '{"Affiliation": "x", "Role": "Other", "Country": "JP", '
@@ -208,8 +209,8 @@ def test_an_owner_sets_the_form_and_requesters_must_fill_it(
         "err.answer_required"
     )
     request = service.request_access(alice, GATED, "", ANSWERS)  # the reason is optional now
-    assert request.status is AccessStatus.PENDING and request.answers == ANSWERS
-    assert read_events(settings.state_dir)[-1].payload["answers"] == ANSWERS
+    assert request.status is AccessStatus.PENDING and request.answers == STORED
+    assert read_events(settings.state_dir)[-1].payload["answers"] == STORED
     restarted = make_service()  # state.db keeps the form and the answers
     assert restarted.view(restarted.user("alice"), GATED).access == request
     assert restarted.view(restarted.user("alice"), GATED).access_form == form

@@ -113,7 +113,7 @@ class LogWriter:
                 kind = "access.requested"
                 payload = {"request_id": f"Q{n}", "artifact_id": artifact, "reason": "r"}
                 if rng.random() < 0.5:  # a form's answers; some approved automatically
-                    payload["answers"] = {"Country": "FR", "Agree": True, "Role": f"r{n}"}
+                    payload["answers"] = {"Country": "FR", "Agree": "yes", "Role": f"r{n}"}
                     payload["approval"] = rng.choice(["auto", "manual"])
             elif roll < 0.78:
                 kind = "access.form_set"
