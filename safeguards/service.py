@@ -598,6 +598,9 @@ class Safeguards:
             artifact = self.artifact(user, artifact_id)
             authorize(user, Action.SET_ACCESS_FORM, artifact)
             form = clean_form(approval, prompt, fields)
+            current = self.state.access_forms.get(artifact.id)
+            if current is not None and self._access_form(artifact.id, {}) == form:
+                return form  # saved again unchanged: nothing to record
             payload = {
                 "artifact_id": artifact.id,
                 "approval": form.approval.value,

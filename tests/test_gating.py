@@ -203,6 +203,9 @@ def test_an_owner_sets_the_form_and_requesters_must_fill_it(
         "options": ["Student", "Researcher", "Other"],
     }
     assert service.view(alice, GATED).access_form == form
+    count = len(read_events(settings.state_dir))
+    service.set_access_form(owner, GATED, "manual", "Tell us who you are.", FIELDS + "\n")
+    assert len(read_events(settings.state_dir)) == count  # unchanged: nothing recorded
 
     missing = {k: v for k, v in ANSWERS.items() if k != "Country"}
     assert error_key(lambda: service.request_access(alice, GATED, "", missing)) == (
