@@ -222,7 +222,7 @@ def test_transparency_page_names_no_one(app: RunningApp, chromium: Browser, loca
 
 FORM_FIELDS = (
     "Affiliation: text\n"
-    "Role: select: Student, Researcher, Other\n"
+    "Role: select: Student, Researcher, <b>Other</b>\n"
     "Country: country\n"
     "Start date: date\n"
     "I will not identify people: checkbox"
@@ -245,7 +245,8 @@ def test_an_access_form_is_filled_then_rejected_with_a_reason_the_requester_read
     open_by_id(owner, gated)
     owner.locator("#access-form").get_by_text("Access form").first.click()
     expect(owner.locator("#access-form-source")).to_contain_text("No form yet")
-    text_box(owner, "access-form-prompt").fill("Tell us who you are and how you will use it.")
+    prompt = "Tell us who you are and how you will use it (*walk*)."
+    text_box(owner, "access-form-prompt").fill(prompt)
     text_box(owner, "access-form-fields").fill("Affiliation\nRole: select: Student")
     owner.locator("#access-form-save").click()
     toast(owner, "Line 1 of the fields needs a type")  # refused, explained, kept
@@ -259,10 +260,12 @@ def test_an_access_form_is_filled_then_rejected_with_a_reason_the_requester_read
 
     member_context, member = signed_in(chromium, app, "vic")
     open_by_id(member, gated)
-    expect(member.locator("#gate-prompt")).to_contain_text("how you will use it")
+    expect(member.locator("#gate-prompt")).to_contain_text(prompt)  # as text, not markdown
     expect(member.locator("#gate-body")).to_contain_text("fill in the form below")
     text_box(member, "gate-text-0").fill("Example University (walk)")
-    pick(member, "#gate-choice-1", "Researcher")
+    member.locator("#gate-choice-1 input").click()
+    expect(member.get_by_role("option", name="<b>Other</b>")).to_be_visible()  # literal
+    member.get_by_role("option", name="Researcher").click()
     member.locator("#gate-choice-2 input").fill("Fran")
     member.get_by_role("option", name="France", exact=True).click()
     text_box(member, "gate-text-3").fill("2026-13-01")
