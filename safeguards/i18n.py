@@ -264,6 +264,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "按“标签: 类型”填写，类型为 text（文本）、checkbox（勾选框）、country（国家或地区）、date（日期）或 select（选择）；select 在第二个冒号后列出选项：“Role: select: Student, Researcher, Other”。最多 10 个字段，全部必填（勾选框必须勾选）。",
     ),
     "access.form_save": ("Save the form", "保存表单"),
+    "access.form_use_card": ("Use the card's form again", "改回使用卡片中的表单"),
+    "access.form_card_again": (
+        "The card's form applies again.",
+        "卡片中的表单已重新生效。",
+    ),
     "access.form_saved": ("Access form saved.", "访问表单已保存。"),
     "access.form_from_card": (
         "This form comes from the card's metadata (extra_gated_fields). Saving here replaces it.",
@@ -609,6 +614,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "你的申请已在等待所有者答复。",
     ),
     "err.request_already": ("This request was already {status}.", "此申请的状态已是“{status}”。"),
+    "err.no_set_form": (
+        "No form was set on this page; the card's applies already.",
+        "本页没有设置表单，卡片中的表单已在生效。",
+    ),
     "err.gate_mode": (
         "The approval is automatic or manual.",
         "审批方式只能是自动或人工。",

@@ -187,6 +187,7 @@ class AccessForm:
     fields: list[dict[str, Any]]  # [{label, type, options?}], as in the event
     set_by: str
     ts: str
+    cleared: bool = False  # the owner went back to the card's form
 
 
 @dataclass(frozen=True)

@@ -599,7 +599,11 @@ class Safeguards:
             authorize(user, Action.SET_ACCESS_FORM, artifact)
             form = clean_form(approval, prompt, fields)
             current = self.state.access_forms.get(artifact.id)
-            if current is not None and self._access_form(artifact.id, {}) == form:
+            if (
+                current is not None
+                and not current.cleared
+                and self._access_form(artifact.id, {}) == form
+            ):
                 return form  # saved again unchanged: nothing to record
             payload = {
                 "artifact_id": artifact.id,
@@ -1010,10 +1014,22 @@ class Safeguards:
         except CARD_ERRORS:
             return artifact.card
 
+    def use_card_access_form(self, user: User, artifact_id: object) -> None:
+        """Forget the form set on the page: the card's metadata (or no form) applies again."""
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            authorize(user, Action.SET_ACCESS_FORM, artifact)
+            current = self.state.access_forms.get(artifact.id)
+            if current is None or current.cleared:
+                raise Conflict("err.no_set_form")
+            payload = {"artifact_id": artifact.id, "cleared": True}
+            ticket = self._emit(user, "access.form_set", payload)
+        self._wait(ticket)
+
     def _access_form(self, artifact_id: str, metadata: dict[str, Any]) -> GateForm | None:
         """The form set on the page, else the one the card's metadata describes."""
         found = self.state.access_forms.get(artifact_id)
-        if found is None:
+        if found is None or found.cleared:
             return form_from_card(metadata)
         fields = tuple(fields_from_json(found.fields))
         return GateForm(Approval(found.approval), found.prompt, fields, "", "set")

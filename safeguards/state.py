@@ -359,13 +359,15 @@ class State:
     def _on_access_form_set(self, event: Event) -> None:
         """The form requesters fill from now on (the service checked who and what)."""
         p = event.payload
+        cleared = bool(p.get("cleared"))
         form = AccessForm(
             id=p["artifact_id"],
-            approval=p["approval"],
+            approval="" if cleared else p["approval"],
             prompt=p.get("prompt", ""),
             fields=list(p.get("fields") or []),
             set_by=event.actor or "",
             ts=event.ts,
+            cleared=cleared,
         )
         self.access_forms[form.id] = form
         self._touch("access_forms", form.id, form)

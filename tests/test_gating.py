@@ -11,7 +11,7 @@ import pytest
 from conftest import MODERATOR, OWNER
 
 from safeguards.config import Settings
-from safeguards.errors import InvalidInput, PermissionDenied
+from safeguards.errors import Conflict, InvalidInput, PermissionDenied
 from safeguards.eventlog import read_events
 from safeguards.gating import (
     MAX_FIELDS,
@@ -34,6 +34,7 @@ from safeguards.statedb import StateDB
 GATED = "demo-studio/face-attribute-classifier"  # gated, no form in its card
 LLAMA = "meta-llama/Llama-2-7b-hf"  # gated, a manual form in its card
 GEMMA = "google/gemma-2b"  # gated, an automatic form in its card
+PORTRAITS = "demo-studio/scraped-portraits-40k"  # demo-studio's, gated, no form in its card
 FIELDS = "Affiliation: text\nRole: select: Student, Researcher, Other\nCountry: country\n"
 FIELDS += "Start date: date\nI will not identify people: checkbox"
 ANSWERS = {
@@ -234,6 +235,14 @@ def test_a_form_set_on_the_page_replaces_the_cards(service: Safeguards) -> None:
     assert replaced is not None and replaced.source == "set"
     assert replaced.fields == (GateField("Name", FieldType.TEXT),)
     assert replaced.approval is Approval.AUTO
+    with pytest.raises(PermissionDenied):
+        service.use_card_access_form(service.user("alice"), LLAMA)
+    service.use_card_access_form(owner, LLAMA)  # back to the card's
+    assert service.view(service.user("alice"), LLAMA).access_form == card
+    with pytest.raises(Conflict):
+        service.use_card_access_form(owner, LLAMA)  # nothing set any more
+    service.set_access_form(owner, LLAMA, "auto", "", "Name: text")  # and set again
+    assert service.view(owner, LLAMA).access_form == replaced
 
 
 def test_an_automatic_form_approves_at_once_as_the_system(service: Safeguards) -> None:
@@ -303,6 +312,8 @@ def test_state_db_rebuilt_from_the_log_equals_the_events_applied_one_by_one(
     service.decide_access(owner, first.id, approve=False, note="Name your study.")
     service.set_access_form(moderator, GATED, "auto", "", "Name: text")  # replaces it
     service.request_access(service.user("bob"), GATED, "thesis", {"Name": "Bob"})
+    service.set_access_form(owner, PORTRAITS, "manual", "", "Name: text")
+    service.use_card_access_form(moderator, PORTRAITS)  # cleared: the card's again
     service.request_access(service.user("carol"), GEMMA, "", {next(iter(_gemma(service))): True})
     live = service.state
 
@@ -319,6 +330,7 @@ def test_state_db_rebuilt_from_the_log_equals_the_events_applied_one_by_one(
     assert live.access_forms[GATED].approval == "auto" and live.access_forms[GATED].set_by == (
         MODERATOR
     )
+    assert live.access_forms[PORTRAITS].cleared and live.access_forms[PORTRAITS].approval == ""
     statuses = {r.user: (r.status, r.automatic) for r in live.access_requests.values()}
     assert statuses == {
         "alice": (AccessStatus.REJECTED, False),

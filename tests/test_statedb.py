@@ -120,6 +120,8 @@ class LogWriter:
                 payload = {"artifact_id": artifact, "approval": rng.choice(["auto", "manual"]),
                            "prompt": f"p{n}", "fields": [{"label": "Country", "type": "country"},
                            {"label": "Role", "type": "select", "options": ["a", "b"]}]}  # fmt: skip
+                if rng.random() < 0.3:  # back to the card's form
+                    payload = {"artifact_id": artifact, "cleared": True}
             elif roll < 0.84:
                 kind = "preference.set"
                 payload = {"show_mature_without_popup": rng.random() < 0.5}

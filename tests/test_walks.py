@@ -314,6 +314,13 @@ def test_an_access_form_is_filled_then_rejected_with_a_reason_the_requester_read
     go_to_tab(member, "My activity")
     expect(member.locator("#my-access")).to_contain_text(reason)
     expect(member.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+
+    # The owner goes back to the card's form (this card has none): a reason again.
+    owner.locator("#access-form").get_by_text("Access form").first.click()
+    owner.locator("#access-form-use-card").click()
+    toast(owner, "The card's form applies again.")
+    expect(owner.locator("#access-form-source")).to_contain_text("No form yet")
+    expect(owner.locator("#access-form-use-card")).to_be_hidden()
     for context in (member_context, owner_context):
         context.close()
 

@@ -261,7 +261,11 @@ class ArtifactTab:
                 max_length=MAX_FIELDS * 200,
                 elem_id="access-form-fields",
             )
-            self.form_save = gr.Button(I18N("access.form_save"), elem_id="access-form-save")
+            with gr.Row():
+                self.form_save = gr.Button(I18N("access.form_save"), elem_id="access-form-save")
+                self.form_use_card = gr.Button(
+                    I18N("access.form_use_card"), visible=False, elem_id="access-form-use-card"
+                )
 
     def _community_tab(self) -> None:
         with gr.Tab(I18N("community.title"), id="community"):
@@ -395,7 +399,7 @@ class ArtifactTab:
             *(c for slot in self.slots for c in slot.components),
             *(self.access_box, self.access_title, self.access_pick, self.access_csv),
             *(self.access_detail, self.form_source, self.form_approval),
-            *(self.form_prompt, self.form_fields),
+            *(self.form_prompt, self.form_fields, self.form_use_card),
             *(self.content_box, self.sections, self.card, self.card_gap, self.metadata),
             *(self.community_box, self.community_list, self.discussion_box, self.thread),
             *(self.proposal_box, self.diff, self.merge_button, self.close_proposal_button),
@@ -499,6 +503,7 @@ class ArtifactTab:
             self.form_approval: (form.approval if form else Approval.MANUAL).value,
             self.form_prompt: form.prompt if form else "",
             self.form_fields: fields_text(form.fields) if form else "",
+            self.form_use_card: gr.update(visible=form is not None and form.source == "set"),
         }
 
     def _community(
@@ -896,6 +901,10 @@ def _wire_actions(
         service.set_access_form(user, artifact_id, approval, prompt, fields)
         return Done(tr("access.form_saved", language))
 
+    def use_card_form(user, artifact_id, discussion_id, language) -> Done:
+        service.use_card_access_form(user, artifact_id)
+        return Done(tr("access.form_card_again", language))
+
     def hide_as_owner(user, artifact_id, discussion_id, comment_id, reason, language) -> Done:
         service.hide_comment_as_owner(user, comment_id, reason)
         resets = {tab.owner_hide_reason: gr.update(value=None)}
@@ -939,6 +948,7 @@ def _wire_actions(
             [tab.form_approval, tab.form_prompt, tab.form_fields],
             [],
         ),
+        (tab.form_use_card.click, use_card_form, [], []),
         (
             tab.owner_hide_button.click,
             hide_as_owner,
