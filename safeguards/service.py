@@ -615,6 +615,18 @@ class Safeguards:
         self._wait(ticket)
         return form
 
+    def use_card_access_form(self, user: User, artifact_id: object) -> None:
+        """Forget the form set on the page: the card's metadata (or no form) applies again."""
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            authorize(user, Action.SET_ACCESS_FORM, artifact)
+            current = self.state.access_forms.get(artifact.id)
+            if current is None or current.cleared:
+                raise Conflict("err.no_set_form")
+            payload = {"artifact_id": artifact.id, "cleared": True}
+            ticket = self._emit(user, "access.form_set", payload)
+        self._wait(ticket)
+
     def decide_access(
         self, user: User, request_id: object, approve: bool, *, note: object = ""
     ) -> AccessRequest:
@@ -1014,25 +1026,14 @@ class Safeguards:
         except CARD_ERRORS:
             return artifact.card
 
-    def use_card_access_form(self, user: User, artifact_id: object) -> None:
-        """Forget the form set on the page: the card's metadata (or no form) applies again."""
-        with self._lock:
-            artifact = self.artifact(user, artifact_id)
-            authorize(user, Action.SET_ACCESS_FORM, artifact)
-            current = self.state.access_forms.get(artifact.id)
-            if current is None or current.cleared:
-                raise Conflict("err.no_set_form")
-            payload = {"artifact_id": artifact.id, "cleared": True}
-            ticket = self._emit(user, "access.form_set", payload)
-        self._wait(ticket)
-
     def _access_form(self, artifact_id: str, metadata: dict[str, Any]) -> GateForm | None:
         """The form set on the page, else the one the card's metadata describes."""
         found = self.state.access_forms.get(artifact_id)
         if found is None or found.cleared:
             return form_from_card(metadata)
         fields = tuple(fields_from_json(found.fields))
-        return GateForm(Approval(found.approval), found.prompt, fields, "", "set")
+        approval = Approval.AUTO if found.approval == Approval.AUTO.value else Approval.MANUAL
+        return GateForm(approval, found.prompt, fields, "", "set")
 
     def _proposal(self, proposal_id: object) -> TagProposal:
         proposal = self.state.proposals.get(proposal_id) if isinstance(proposal_id, str) else None
