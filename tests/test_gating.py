@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import MODERATOR, OWNER
 
+from safeguards.cards import with_metadata_defaults
 from safeguards.config import Settings
 from safeguards.errors import Conflict, InvalidInput, PermissionDenied
 from safeguards.eventlog import read_events
@@ -390,3 +391,20 @@ def test_an_automatic_request_reads_as_decided_by_no_one(service: Safeguards) ->
         "approved",
         "automatic",
     )
+
+
+@pytest.mark.parametrize(
+    ("card", "expected"),
+    [
+        ("---\ntags:\n- a\n---\n\n# x\n", "---\ntags:\n- a\ngated: auto\n---\n\n# x\n"),
+        ("# no metadata\n", "---\ngated: auto\n---\n# no metadata\n"),
+        ("---\ngated: manual\n---\nx", "---\ngated: manual\n---\nx"),  # the card's own wins
+        ("---\n: bad: [\n---\nx", "---\n: bad: [\n---\nx"),  # unreadable: left as it was
+    ],
+)
+def test_an_imported_card_gets_the_hubs_approval_mode_and_keeps_the_rest(
+    card: str, expected: str
+) -> None:
+    """The Hub keeps a repo's approval mode in its settings, not in README.md: the import
+    writes it into the card's metadata, changing nothing else."""
+    assert with_metadata_defaults(card, {"gated": "auto"}) == expected
