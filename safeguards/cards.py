@@ -19,6 +19,7 @@ SECTION_PATTERNS: dict[str, re.Pattern[str]] = {
     "social_impact": re.compile(r"social impact|societal|impact", re.I),
 }
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$", re.M)
+_FRONT = re.compile(r"\A---\n(.*?)\n?---\n", re.S)  # YAML front matter, as the Hub writes it
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,28 @@ def with_added_tags(text: str, tags: list[str] | tuple[str, ...]) -> str:
     current = list(card.data.tags or [])
     card.data.tags = current + [t for t in tags if t not in current]
     return str(card)
+
+
+def with_metadata_defaults(text: str, values: dict[str, object]) -> str:
+    """The card with each of `values` added to its metadata where the card has no such
+    key (the card's own value wins). The new keys are appended to the front matter as
+    written (not dumped again), so the rest of the card stays byte for byte; a card
+    whose metadata cannot be parsed is left as it was."""
+    match = _FRONT.match(text)
+    try:
+        found = yaml.safe_load(match.group(1)) if match else {}
+    except yaml.YAMLError:
+        return text
+    if not isinstance(found, dict | type(None)):
+        return text
+    missing = {k: v for k, v in values.items() if k not in (found or {})}
+    if not missing:
+        return text
+    added = yaml.safe_dump(missing, sort_keys=False, allow_unicode=True)
+    if match is None:
+        return f"---\n{added}---\n{text}"
+    kept = match.group(1) + "\n" if match.group(1).strip() else ""
+    return f"---\n{kept}{added}---\n{text[match.end() :]}"
 
 
 def metadata_diff(text: str, tags: list[str] | tuple[str, ...]) -> str:

@@ -69,6 +69,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import tqdm as hf_tqdm
 
+from safeguards.cards import with_metadata_defaults
 from safeguards.catalog import _ID_PATTERN, SCHEMA, CatalogError, load_catalog
 from safeguards.categories import CATEGORY_SLUGS, category_of_tag
 
@@ -304,6 +305,21 @@ def _front_matter(card: str) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+GATING_KEYS = ("extra_gated_prompt", "extra_gated_fields", "extra_gated_button_content")
+
+
+def _with_gating(card: str, gated: object, card_data: dict[str, Any]) -> str:
+    """The Hub keeps a repo's approval mode (`gated`: "auto" or "manual") in its settings,
+    not in README.md: write it into the imported card's metadata, with the listing's
+    access-form keys when the card lacks them (a generated card), so the app asks the
+    same form and approves the same way (safeguards.gating reads them)."""
+    if gated not in ("auto", "manual"):
+        return card
+    values: dict[str, Any] = {"gated": gated}
+    values.update({k: card_data[k] for k in GATING_KEYS if k in card_data})
+    return with_metadata_defaults(card, values)
+
+
 def to_row(kind: str, info: Any, card: str | None, endpoint: str) -> dict[str, Any]:
     """A catalog row (catalog.SCHEMA's fields) from a listing entry and its README text."""
     repo_id: str = info.id
@@ -330,6 +346,7 @@ def to_row(kind: str, info: Any, card: str | None, endpoint: str) -> dict[str, A
     elif len(card) > CARD_MAX_CHARS:
         card = card[:CARD_MAX_CHARS] + "\n\n*(card cut at import: read it in full on the Hub)*\n"
     gated = getattr(info, "gated", None)
+    card = _with_gating(card, gated, card_data)
     return {
         "id": repo_id,
         "kind": kind,

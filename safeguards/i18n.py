@@ -250,6 +250,60 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "access.export": ("Download the access list (CSV)", "下载访问申请列表（CSV）"),
     "access.reason_given": ("Reason given: {note}", "给出的理由：{note}"),
+    "access.form_title": ("Access form", "访问申请表单"),
+    "access.approval": ("Approval", "审批方式"),
+    "approval.manual": ("Manual: I review each request", "人工：我逐一审核每个申请"),
+    "approval.auto": (
+        "Automatic: access is granted as soon as the form is sent",
+        "自动：提交表单后立即获得访问权限",
+    ),
+    "access.prompt": ("Prompt shown to requesters (optional)", "向申请人显示的提示语（可选）"),
+    "access.fields": ("Fields the requester fills, one per line", "申请人需填写的字段（每行一个）"),
+    "access.fields_help": (
+        "Write “Label: type”, the type being text, checkbox, country, date or select; a select lists its options after another colon: “Role: select: Student, Researcher, Other”. At most 10 fields, all required (a checkbox must be ticked).",
+        "按“标签: 类型”填写，类型为 text（文本）、checkbox（勾选框）、country（国家或地区）、date（日期）或 select（选择）；select 在第二个冒号后列出选项：“Role: select: Student, Researcher, Other”。最多 10 个字段，全部必填（勾选框必须勾选）。",
+    ),
+    "access.form_save": ("Save the form", "保存表单"),
+    "access.form_use_card": ("Use the card's form again", "改回使用卡片中的表单"),
+    "access.form_card_again": (
+        "The card's form applies again.",
+        "卡片中的表单已重新生效。",
+    ),
+    "access.form_saved": ("Access form saved.", "访问表单已保存。"),
+    "access.form_from_card": (
+        "This form comes from the card's metadata (extra_gated_fields). Saving here replaces it.",
+        "此表单来自卡片元数据（extra_gated_fields）。在此保存将替换它。",
+    ),
+    "access.form_from_set": (
+        "This form was set on this page; it replaces any form in the card's metadata.",
+        "此表单在本页设置，它会替换卡片元数据中的表单。",
+    ),
+    "access.form_none": (
+        "No form yet: requesters only give a reason.",
+        "尚未设置表单：申请人只需说明理由。",
+    ),
+    "access.detail_none": ("No request is waiting.", "没有待处理的申请。"),
+    "access.requested_by": ("**{user}** asked on {date}.", "**{user}** 于 {date} 提出申请。"),
+    "access.reason_label": ("Reason:", "理由："),
+    "access.answers": ("Answers:", "回答："),
+    "access.automatic": ("automatic", "自动"),
+    "gate.reason_optional": (
+        "Anything else the owner should know? (optional)",
+        "还有什么需要告诉所有者的吗？（可选）",
+    ),
+    "gate.body_form": (
+        "Its owner reviews who gets access: please fill in the form below.",
+        "所有者会审核访问申请：请填写下面的表单。",
+    ),
+    "gate.auto_note": (
+        "Access is granted as soon as you send this form.",
+        "提交此表单后即可获得访问权限。",
+    ),
+    "gate.date_info": ("A date as YYYY-MM-DD", "日期，格式为 YYYY-MM-DD"),
+    "gate.ticked": ("yes (ticked)", "是（已勾选）"),
+    "status.approved_auto": ("approved automatically", "已自动批准"),
+    "field.gate_prompt": ("prompt", "提示语"),
+    "field.gate_fields": ("form fields", "表单字段"),
     "field.decision_note": ("reason for the decision", "决定理由"),
     "activity.reports": ("My reports", "我的举报"),
     "activity.access": ("My access requests", "我的访问申请"),
@@ -560,6 +614,68 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "你的申请已在等待所有者答复。",
     ),
     "err.request_already": ("This request was already {status}.", "此申请的状态已是“{status}”。"),
+    "err.no_set_form": (
+        "No form was set on this page; the card's applies already.",
+        "本页没有设置表单，卡片中的表单已在生效。",
+    ),
+    "err.gate_mode": (
+        "The approval is automatic or manual.",
+        "审批方式只能是自动或人工。",
+    ),
+    "err.form_too_many": ("A form has at most {limit} fields.", "表单最多只能有 {limit} 个字段。"),
+    "err.form_duplicate": (
+        "Line {line} of the fields repeats a label used above; each label must be different.",
+        "字段第 {line} 行的标签与前面的重复；每个标签必须不同。",
+    ),
+    "err.form_no_type": (
+        "Line {line} of the fields needs a type after a colon, e.g. “Affiliation: text”. Types: text, checkbox, country, date, select.",
+        "字段第 {line} 行需要在冒号后写明类型，例如“Affiliation: text”。类型：text、checkbox、country、date、select。",
+    ),
+    "err.form_label": (
+        "Line {line} of the fields needs a label of at most {limit} characters before the type.",
+        "字段第 {line} 行需要在类型前写一个最多 {limit} 个字符的标签。",
+    ),
+    "err.form_extra": (
+        "Line {line} of the fields: only a select field takes options after its type.",
+        "字段第 {line} 行：只有 select 字段可以在类型后列出选项。",
+    ),
+    "err.form_options": (
+        "Line {line} of the fields: a select needs 2 to {limit} different options after its type, separated by commas, e.g. “Role: select: Student, Researcher”.",
+        "字段第 {line} 行：select 需要在类型后列出 2 到 {limit} 个不同的选项，用逗号分隔，例如“Role: select: Student, Researcher”。",
+    ),
+    "err.answers_object": (
+        "The answers are an object of field label to answer.",
+        "回答必须是“字段标签: 回答”形式的对象。",
+    ),
+    "err.answers_unknown": (
+        "The answers name a field this form does not have.",
+        "回答中包含此表单没有的字段。",
+    ),
+    "err.answer_required": (
+        "Please answer question {n} of the form.",
+        "请回答表单的第 {n} 个问题。",
+    ),
+    "err.answer_tick": (
+        "Please tick box {n} of the form: the owner asks everyone to agree to it.",
+        "请勾选表单的第 {n} 项：所有者要求每位申请人同意此项。",
+    ),
+    "err.answer_text": ("Answer {n} of the form must be text.", "表单的第 {n} 个回答必须是文本。"),
+    "err.answer_choice": (
+        "Answer {n} of the form must be one of its options.",
+        "表单的第 {n} 个回答必须是其选项之一。",
+    ),
+    "err.answer_country": (
+        "Answer {n} of the form must be a country from the list.",
+        "表单的第 {n} 个回答必须是列表中的国家或地区。",
+    ),
+    "err.answer_date": (
+        "Answer {n} of the form must be a real date written as YYYY-MM-DD.",
+        "表单的第 {n} 个回答必须是按 YYYY-MM-DD 格式填写的有效日期。",
+    ),
+    "err.answer_long": (
+        "Answer {n} of the form is too long (the limit is {limit} characters) or holds control characters.",
+        "表单的第 {n} 个回答太长（上限为 {limit} 个字符）或包含控制字符。",
+    ),
     "err.preference": ("The preference is on or off.", "此偏好只能开启或关闭。"),
     "err.unknown_action": (
         "Unknown action “{action}”; choose one of: {actions}.",
@@ -887,12 +1003,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "guide.visitor": (
         "You are a **visitor**: you can look at everything public.\n\n"
         "1. **Content warning**: open [demo-studio/nightmare-canvas-xl](?artifact=demo-studio/nightmare-canvas-xl). The popup asks first; *View content* shows the card.\n"
-        "2. **Gated access**: open [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier). Its files ask for a request; pick *Community member* under “Acting as” to send one.\n"
+        "2. **Gated access**: open [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier). Its files ask for a request; pick *Community member* under “Acting as” to send one. [google/gemma-2b](?artifact=google/gemma-2b) asks for a ticked box and grants access at once; [meta-llama/Llama-2-7b-hf](?artifact=meta-llama/Llama-2-7b-hf) asks for a Hub-style form.\n"
         "3. **Research**: the *Research* tab charts three months of example reports by reason, kind and category.\n"
         "4. Switch persona under “Acting as” to try flagging, answering as the owner or moderating.",
         "你现在是**访客**：可以查看所有公开内容。\n\n"
         "1. **内容警告**：打开 [demo-studio/nightmare-canvas-xl](?artifact=demo-studio/nightmare-canvas-xl)。弹窗会先询问；点击“查看内容”即可看到卡片。\n"
-        "2. **受限访问**：打开 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier)。其文件需要申请访问；在“当前身份”中选择“社区成员”即可提交申请。\n"
+        "2. **受限访问**：打开 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier)。其文件需要申请访问；在“当前身份”中选择“社区成员”即可提交申请。[google/gemma-2b](?artifact=google/gemma-2b) 只需勾选同意即可立即获得访问权限；[meta-llama/Llama-2-7b-hf](?artifact=meta-llama/Llama-2-7b-hf) 要求填写 Hub 式的申请表单。\n"
         "3. **研究**：“研究”标签页按原因、类型和类别展示三个月的示例举报。\n"
         "4. 在“当前身份”中切换角色，体验标记、以所有者身份回复或审核。",
     ),
@@ -912,12 +1028,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "You are **demo-studio**, owner of the `demo-studio/…` artifacts.\n\n"
         "1. **Answer a report**: open [demo-studio/carbon-receipt](?artifact=demo-studio/carbon-receipt) and reply in its report discussion, openly.\n"
         "2. **Tag proposal**: on [demo-studio/scraped-portraits-40k](?artifact=demo-studio/scraped-portraits-40k), merge the not-for-all-audiences proposal, then switch to *Visitor* to see the popup.\n"
-        "3. **Access requests**: on [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier), approve or reject the waiting request.\n"
+        "3. **Access requests**: on [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier), approve or reject the waiting request, or under *Access form* choose automatic approval and the fields requesters fill.\n"
         "4. **Decisions about you**: *My activity* lists the moderators' actions on your artifacts and your appeal.",
         "你现在是 **demo-studio**，即 `demo-studio/…` 制品的所有者。\n\n"
         "1. **回复举报**：打开 [demo-studio/carbon-receipt](?artifact=demo-studio/carbon-receipt)，在举报讨论中公开回复。\n"
         "2. **标签提议**：在 [demo-studio/scraped-portraits-40k](?artifact=demo-studio/scraped-portraits-40k) 上合并“不适合所有观众”提议，然后切换为“访客”查看弹窗。\n"
-        "3. **访问申请**：在 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier) 上批准或拒绝待处理的申请。\n"
+        "3. **访问申请**：在 [demo-studio/face-attribute-classifier](?artifact=demo-studio/face-attribute-classifier) 上批准或拒绝待处理的申请，或在“访问申请表单”中选择自动批准并设置申请人需填写的字段。\n"
         "4. **关于你的决定**：“我的动态”列出版主对你的制品采取的措施以及你的申诉。",
     ),
     "guide.moderator": (

@@ -56,6 +56,7 @@ class Action(StrEnum):
     APPEAL = "appeal"  # further checked: only the person the decision is about
     REVIEW_PROPOSAL = "review_proposal"
     REVIEW_ACCESS = "review_access"
+    SET_ACCESS_FORM = "set_access_form"
     CLOSE_DISCUSSION = "close_discussion"
     VIEW_HIDDEN = "view_hidden"  # private/disabled artifacts, report discussions
     MODERATE = "moderate"
@@ -75,6 +76,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.APPEAL: Role.MEMBER,
     Action.REVIEW_PROPOSAL: Role.OWNER,
     Action.REVIEW_ACCESS: Role.OWNER,
+    Action.SET_ACCESS_FORM: Role.OWNER,
     Action.CLOSE_DISCUSSION: Role.OWNER,
     Action.VIEW_HIDDEN: Role.OWNER,
     Action.MODERATE: Role.MODERATOR,

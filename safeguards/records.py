@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -170,6 +171,23 @@ class AccessRequest:
     status: AccessStatus = AccessStatus.PENDING
     decided_by: str | None = None
     decision_note: str | None = None  # shown to the requester (a rejection's reason)
+    # The access form's answers, by field label (text, a country code, YYYY-MM-DD, "yes").
+    answers: dict[str, str] = field(default_factory=dict)
+    automatic: bool = False  # approved at once by an automatic form (decided_by: None)
+
+
+@dataclass
+class AccessForm:
+    """The access form an owner or a moderator set on the artifact page (`id`: the
+    artifact's id). It replaces the card's `extra_gated_*` metadata; see gating.py."""
+
+    id: str
+    approval: str  # gating.Approval: "auto" or "manual"
+    prompt: str
+    fields: list[dict[str, Any]]  # [{label, type, options?}], as in the event
+    set_by: str
+    ts: str
+    cleared: bool = False  # the owner went back to the card's form
 
 
 @dataclass(frozen=True)

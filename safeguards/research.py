@@ -289,7 +289,11 @@ _PAYLOAD_FIELDS: dict[str, str] = {
     "discussion.status": "discussion_id, status",
     "proposal.opened": "proposal_id, artifact_id, tags, discussion_id, comment_id, title, text",
     "proposal.decided": "proposal_id, status, text",
-    "access.requested": "request_id, artifact_id, reason",
+    "access.requested": "request_id, artifact_id, reason, answers (optional: the access "
+    "form's answers by field label), approval (optional: auto when approved at once)",
+    "access.form_set": "artifact_id, approval (auto/manual), prompt, fields "
+    "([{label, type, options}]: the access form that replaces the card's); or artifact_id, "
+    "cleared (true: the card's form applies again)",
     "access.decided": "request_id, status, note (optional: the reason shown to the requester)",
     "preference.set": "show_mature_without_popup",
     "moderation.action": "action_id, artifact_id, action, note, policy (guidelines version) "

@@ -36,6 +36,14 @@ from safeguards.errors import (
 )
 from safeguards.eventlog import EventLog, LogError, parse_ts
 from safeguards.folderlock import hold_moved_state_folder
+from safeguards.gating import (
+    Approval,
+    GateForm,
+    clean_answers,
+    clean_form,
+    fields_from_json,
+    form_from_card,
+)
 from safeguards.i18n import Term
 from safeguards.permissions import Action, Role, User, authorize, can
 from safeguards.policy import (
@@ -118,6 +126,7 @@ class ArtifactView:
     discussions: list[Discussion] = field(default_factory=list)
     proposals: list[TagProposal] = field(default_factory=list)
     access_requests: list[AccessRequest] = field(default_factory=list)  # owner/moderator only
+    access_form: GateForm | None = None  # what a requester fills (set on the page, or the card's)
     # The reason of each report discussion in `discussions`, so its title can be shown
     # in the reader's language (the log keeps an English title).
     report_reasons: dict[str, str] = field(default_factory=dict)
@@ -250,6 +259,7 @@ class Safeguards:
             access = state.access_of(user.username, artifact.id) if user.username else None
             approved = access is not None and access.status is AccessStatus.APPROVED
             discussions = self._visible_discussions(user, artifact)
+            card = parse_card(card_text)
             reports = [state.reports[r] for r in state.reports_by_artifact.get(artifact.id, ())]
             reasons = {r.discussion_id: r.reason for r in reports}
             return ArtifactView(
@@ -258,7 +268,7 @@ class Safeguards:
                 tags=tags,
                 categories=effective_categories(artifact.categories, tags),
                 card_text=card_text,
-                card=parse_card(card_text),
+                card=card,
                 safeguard=guard,
                 gated=gated,
                 content_warning=NFAA_TAG in tags or guard.content_warning,
@@ -269,6 +279,7 @@ class Safeguards:
                 report_reasons={d.id: reasons[d.id] for d in discussions if d.id in reasons},
                 report_count=len(reports),
                 limit=_copy(state.active_limit(artifact.id, self.clock())),
+                access_form=self._access_form(artifact.id, card.metadata),
                 proposals=[state.proposals[p] for p in state.proposals_by_artifact[artifact.id]],
                 access_requests=[
                     state.access_requests[r] for r in state.access_by_artifact[artifact.id]
@@ -565,12 +576,19 @@ class Safeguards:
         self._wait(ticket)
         return proposal
 
-    def request_access(self, user: User, artifact_id: object, reason: object) -> AccessRequest:
+    def request_access(
+        self, user: User, artifact_id: object, reason: object, answers: object = None
+    ) -> AccessRequest:
+        """File a request with the answers to the artifact's access form (by field label;
+        every field required). The reason is required only where the form asks nothing
+        else. An automatic form approves the request as it is filed."""
         authorize(user, Action.REQUEST_ACCESS)
         self._check_not_suspended(user)
-        text = clean_text(reason, "reason")
         with self._lock:
             view = self.view(user, artifact_id)
+            form = view.access_form
+            asks = form is not None and bool(form.fields)
+            text = clean_text(reason, "reason", required=not asks)
             self._check_not_disabled(user, view.artifact)
             if not view.gated:
                 raise Conflict("err.not_gated")
@@ -578,12 +596,60 @@ class Safeguards:
                 raise Conflict("err.has_access")
             if view.access is not None and view.access.status is AccessStatus.PENDING:
                 raise Conflict("err.request_pending")
+            cleaned = clean_answers(form, answers)
             request_id = short_id("A")
-            payload = {"request_id": request_id, "artifact_id": view.artifact.id, "reason": text}
+            payload: dict[str, Any] = {
+                "request_id": request_id,
+                "artifact_id": view.artifact.id,
+                "reason": text,
+            }
+            if cleaned:
+                payload["answers"] = cleaned
+            if form is not None and form.approval is Approval.AUTO:
+                payload["approval"] = Approval.AUTO.value
             ticket = self._emit(user, "access.requested", payload)
             request = self.state.access_requests[request_id]
         self._wait(ticket)
         return request
+
+    def set_access_form(
+        self, user: User, artifact_id: object, approval: object, prompt: object, fields: object
+    ) -> GateForm:
+        """The owner (or a moderator) sets how access is granted: automatic or manual
+        approval, a prompt and the fields (one per line, "Label: type[: options]"). It
+        replaces the card's form from now on; requests already filed keep their answers."""
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            authorize(user, Action.SET_ACCESS_FORM, artifact)
+            form = clean_form(approval, prompt, fields)
+            current = self.state.access_forms.get(artifact.id)
+            if (
+                current is not None
+                and not current.cleared
+                and self._access_form(artifact.id, {}) == form
+            ):
+                return form  # saved again unchanged: nothing to record
+            payload = {
+                "artifact_id": artifact.id,
+                "approval": form.approval.value,
+                "prompt": form.prompt,
+                "fields": [f.to_json() for f in form.fields],
+            }
+            ticket = self._emit(user, "access.form_set", payload)
+        self._wait(ticket)
+        return form
+
+    def use_card_access_form(self, user: User, artifact_id: object) -> None:
+        """Forget the form set on the page: the card's metadata (or no form) applies again."""
+        with self._lock:
+            artifact = self.artifact(user, artifact_id)
+            authorize(user, Action.SET_ACCESS_FORM, artifact)
+            current = self.state.access_forms.get(artifact.id)
+            if current is None or current.cleared:
+                raise Conflict("err.no_set_form")
+            payload = {"artifact_id": artifact.id, "cleared": True}
+            ticket = self._emit(user, "access.form_set", payload)
+        self._wait(ticket)
 
     def decide_access(
         self, user: User, request_id: object, approve: bool, *, note: object = ""
@@ -1101,6 +1167,15 @@ class Safeguards:
             return with_added_tags(artifact.card, merged)
         except CARD_ERRORS:
             return artifact.card
+
+    def _access_form(self, artifact_id: str, metadata: dict[str, Any]) -> GateForm | None:
+        """The form set on the page, else the one the card's metadata describes."""
+        found = self.state.access_forms.get(artifact_id)
+        if found is None or found.cleared:
+            return form_from_card(metadata)
+        fields = tuple(fields_from_json(found.fields))
+        approval = Approval.AUTO if found.approval == Approval.AUTO.value else Approval.MANUAL
+        return GateForm(approval, found.prompt, fields, "", "set")
 
     def _proposal(self, proposal_id: object) -> TagProposal:
         proposal = self.state.proposals.get(proposal_id) if isinstance(proposal_id, str) else None

@@ -17,6 +17,7 @@ from typing import Any
 from safeguards.eventlog import Event, format_ts, gc_paused, parse_ts
 from safeguards.policy import CLAIM_IDLE, LIMIT_DURATIONS, LIMIT_LEVELS, SUSPENSION_PERIODS
 from safeguards.records import (
+    AccessForm,
     AccessRequest,
     AccessStatus,
     Appeal,
@@ -114,6 +115,7 @@ class State:
     comments: dict[str, Comment] = field(default_factory=dict)
     proposals: dict[str, TagProposal] = field(default_factory=dict)
     access_requests: dict[str, AccessRequest] = field(default_factory=dict)
+    access_forms: dict[str, AccessForm] = field(default_factory=dict)  # artifact id -> form
     preferences: dict[str, Preferences] = field(default_factory=dict)
     safeguards: dict[str, Safeguard] = field(default_factory=dict)
     merged_tags: dict[str, list[str]] = field(default_factory=dict)
@@ -372,7 +374,11 @@ class State:
             user=event.actor or "",
             reason=p["reason"],
             ts=event.ts,
+            answers=dict(p.get("answers") or {}),
         )
+        if p.get("approval") == "auto":  # an automatic form: approved as it is filed
+            request.status = AccessStatus.APPROVED
+            request.automatic = True
         self.access_requests[request.id] = request
         self.access_by_artifact[request.artifact_id].append(request.id)
         self._touch("access_requests", request.id, request)
@@ -383,6 +389,22 @@ class State:
         request.decided_by = event.actor
         request.decision_note = event.payload.get("note") or None
         self._touch("access_requests", request.id, request)
+
+    def _on_access_form_set(self, event: Event) -> None:
+        """The form requesters fill from now on (the service checked who and what)."""
+        p = event.payload
+        cleared = bool(p.get("cleared"))
+        form = AccessForm(
+            id=p["artifact_id"],
+            approval="" if cleared else p["approval"],
+            prompt=p.get("prompt", ""),
+            fields=list(p.get("fields") or []),
+            set_by=event.actor or "",
+            ts=event.ts,
+            cleared=cleared,
+        )
+        self.access_forms[form.id] = form
+        self._touch("access_forms", form.id, form)
 
     def _on_preference_set(self, event: Event) -> None:
         prefs = self.preferences.setdefault(event.actor or "", Preferences())
@@ -608,6 +630,7 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "proposal.decided": State._on_proposal_decided,
     "access.requested": State._on_access_requested,
     "access.decided": State._on_access_decided,
+    "access.form_set": State._on_access_form_set,
     "preference.set": State._on_preference_set,
     "moderation.action": State._on_moderation,
     "appeal.filed": State._on_appeal_filed,

@@ -60,8 +60,9 @@ DB_NAME = "state.db"
 # Bump whenever the tables or what the fold writes into them change: an older database
 # is then rebuilt from the log instead of being read with the wrong meaning.
 # 2: access decision notes; 3: claims, hide/lock reasons, guidelines version;
-# 4: interaction limits, suspensions, members' first activity
-SCHEMA_VERSION = 4
+# 4: interaction limits, suspensions, members' first activity;
+# 5: access forms and the answers to them.
+SCHEMA_VERSION = 5
 # The rate limits look back one hour; older times are not loaded.
 TIMES_KEPT = timedelta(days=1)
 PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events
@@ -80,6 +81,7 @@ RECORD_TABLES: dict[str, tuple[type, str]] = {
     "limits": (records.InteractionLimit, "limits"),
     "suspensions": (records.Suspension, "suspensions"),
     "members": (records.Member, "members"),
+    "access_forms": (records.AccessForm, "access_forms"),
 }
 _NOT_STORED = {"comments"}  # Discussion.comments: rebuilt from the comments table
 _INDEXES = (
@@ -157,6 +159,8 @@ def _encode(value: Any) -> Any:
         return json.dumps(sorted(value), ensure_ascii=False)
     if isinstance(value, list | tuple):
         return json.dumps(list(value), ensure_ascii=False)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
     return value
 
 
@@ -169,7 +173,7 @@ def _decoder(hint: Any) -> Any:
         return {member.value: member for member in hint}.__getitem__  # faster than hint(v)
     if origin is tuple:
         return lambda raw: tuple(json.loads(raw))
-    if origin is list:
+    if origin in (list, dict):
         return json.loads
     if origin is set:
         return lambda raw: set(json.loads(raw))
@@ -184,7 +188,7 @@ def _encoder(hint: Any) -> Any:
         return _encode
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return _encode
-    if typing.get_origin(hint) in (tuple, list, set):
+    if typing.get_origin(hint) in (tuple, list, set, dict):
         return _encode
     return None
 

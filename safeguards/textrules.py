@@ -16,6 +16,7 @@ LIMITS: dict[str, int] = {
     "reason": 1000,  # access-request reasons
     "decision_note": 200,  # an owner's reason for a decision on access, shown to the requester
     "statement": 5000,  # an appeal's statement
+    "gate_prompt": 1000,  # the prompt of an access form
     "tag": 50,
     "query": 200,
     "username": 100,  # the user a moderator suspends

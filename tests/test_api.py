@@ -178,6 +178,17 @@ class Page:
         data = [artifact_id, self.persona, False, None, "open", discussion, *extras]
         return queue_call(self.session, dep["id"], data, session_hash=self.session_hash)
 
+    def request_access(self, artifact_id: str, reason: str, **fields: Any) -> dict:
+        """The Request access button: its inputs (the page's, the reason and one textbox,
+        checkbox and dropdown per possible form field) go as one set, so they are sent by
+        elem_id (`gate_text_0="..."` fills #gate-text-0); the rest stays empty."""
+        dep = dependency(self.config, "request-access")
+        components = components_of(self.config)
+        given = {"artifact-id": artifact_id, "gate-reason": reason, "community-filter": "open"}
+        given.update({k.replace("_", "-"): v for k, v in fields.items()})
+        data = [given.get(elem_id(components[i])) for i in dep["inputs"]]
+        return queue_call(self.session, dep["id"], data, session_hash=self.session_hash)
+
     def open(self, artifact_id: str) -> dict:
         """Open an artifact's page, as the Open button does (fills the pickers' choices)."""
         message = self.act("open-artifact", artifact_id)
@@ -451,7 +462,7 @@ def pending(app: RunningApp, http: Callable[[str], httpx.Client]) -> dict[str, s
     proposed = page.act("propose-submit", PROPOSED, ["not-for-all-audiences"], "Gory photos.")
     assert proposed["success"], error_of(proposed)
     page.open(GATED)
-    requested = page.act("request-access", GATED, "For a bias audit.")
+    requested = page.request_access(GATED, "For a bias audit.")
     assert requested["success"], error_of(requested)
     by_alice = [e for e in events(app) if e.actor == "alice"]
     proposal = next(e.payload for e in reversed(by_alice) if e.type == "proposal.opened")
@@ -664,3 +675,73 @@ def test_demo_mode_persona_must_be_a_persona(demo_app: RunningApp) -> None:
         assert merged["success"], error_of(merged)
     last = read_events(demo_app.state_dir)[-1]
     assert (last.type, last.actor) == ("proposal.decided", "demo-studio")
+
+
+# -- 7. access forms ----------------------------------------------------------------------
+
+LLAMA = "meta-llama/Llama-2-7b-hf"  # its card asks for a Hub-style form, approved by hand
+GEMMA = "google/gemma-2b"  # its card approves automatically once the terms are ticked
+
+
+def test_request_access_endpoint_checks_the_cards_form(
+    app: RunningApp, client: Callable[[str], Client]
+) -> None:
+    """/request_access takes the answers as a JSON object; a missing or bad answer is a
+    refusal with a reason and writes nothing; an automatic form approves at once."""
+    answers = {
+        "First Name": "Bob",
+        "Last Name": "Example",
+        "Date of birth": "1990-04-01",
+        "Country": "Japan",
+        "Affiliation": "Example Lab",
+        "Intended use": "Research",
+        "I accept the license and agree that the owner keeps what I share here": True,
+    }
+    refusals = [
+        ({**answers, "Country": "Atlantis"}, "country from the list"),
+        ({**answers, "Date of birth": "01/04/1990"}, "YYYY-MM-DD"),
+        ({k: v for k, v in answers.items() if k != "Affiliation"}, "Please answer question 5"),
+        ({**answers, "Intended use": "Astrology"}, "one of its options"),
+    ]
+    for bad, message in refusals:
+        before = len(events(app))
+        with pytest.raises(AppError, match=message):
+            client("bob").predict(LLAMA, "", bad, api_name="/request_access")
+        assert len(events(app)) == before, message
+    filed = client("bob").predict(LLAMA, "", answers, api_name="/request_access")
+    assert filed["status"] == "pending"
+    event = events(app)[-1]
+    assert (event.type, event.actor) == ("access.requested", "bob")
+    assert event.payload["answers"]["Country"] == "JP" and "approval" not in event.payload
+
+    agree = "I have read and agree to the Gemma terms of use"
+    auto = client("bob").predict(GEMMA, "", {agree: True}, api_name="/request_access")
+    assert auto["status"] == "approved"
+    assert events(app)[-1].payload["approval"] == "auto"
+    # Without a form, the endpoint works as before: a reason, no answers.
+    plain = client("bob").predict(GATED, "For a bias audit (API).", api_name="/request_access")
+    assert plain["status"] == "pending"
+
+
+def test_only_the_owner_sets_an_access_form_over_raw_http(
+    app: RunningApp, http: Callable[[str], httpx.Client]
+) -> None:
+    """The form editor's Save handler, called directly: a member is refused and writes
+    nothing; the owner's form then applies to the next request made over raw HTTP."""
+    fields = "Affiliation: text\nCountry: country"
+    member = Page(http("alice"))
+    member.open(PROPOSED)
+    before = len(events(app))
+    refused = member.act("access-form-save", PROPOSED, "auto", "Hi.", fields)
+    assert not refused["success"] and "owner" in error_of(refused)
+    assert len(events(app)) == before
+
+    owner = Page(http(OWNER))
+    owner.open(PROPOSED)
+    bad = owner.act("access-form-save", PROPOSED, "auto", "", "Affiliation")
+    assert not bad["success"] and "needs a type" in error_of(bad)
+    saved = owner.act("access-form-save", PROPOSED, "auto", "Who are you?", fields)
+    assert saved["success"], error_of(saved)
+    event = events(app)[-1]
+    assert (event.type, event.actor) == ("access.form_set", OWNER)
+    assert event.payload["approval"] == "auto" and len(event.payload["fields"]) == 2

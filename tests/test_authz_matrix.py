@@ -15,9 +15,10 @@ the README's roles):
 - member: only events of their own (actor = caller): a report (or an extension of their
   own report), a comment in a discussion they can read and that is open, a discussion,
   a tag proposal, an access request, a preference;
-- owner: a member's, plus proposal.decided / access.decided / discussion.status on
-  artifacts of their own namespace, comment.hidden of a comment in one of their
-  artifacts' threads (with a reason), and limit.set / limit.lifted on their artifacts;
+- owner: a member's, plus proposal.decided / access.decided / access.form_set /
+  discussion.status on artifacts of their own namespace, comment.hidden of a comment in
+  one of their artifacts' threads (with a reason), and limit.set / limit.lifted on their
+  artifacts;
 - moderator: anything, except suspending themselves or another moderator.
 
 Outputs are checked too: text only privileged readers may see (a report's context, an
@@ -75,6 +76,7 @@ OWNER_EVENTS = frozenset(
     {
         "proposal.decided",
         "access.decided",
+        "access.form_set",
         "discussion.status",
         "comment.hidden",
         "limit.set",
@@ -260,6 +262,8 @@ def violations(username: str | None, moderator: bool, new: list[Event], index: I
             ok = author_of(index.proposals.get(p.get("proposal_id"))) == username
         elif event.type == "access.decided":
             ok = author_of(index.requests.get(p.get("request_id"))) == username
+        elif event.type == "access.form_set":  # the owner of the artifact it is on
+            ok = author_of(p.get("artifact_id")) == username
         elif event.type == "comment.hidden":  # the owner of the thread's artifact
             thread = index.threads.get(p.get("discussion_id"))
             ok = (
@@ -366,6 +370,8 @@ def fill(component: dict, target: Target, persona: str | None) -> Any:
         "suspend-user": "bob",
         "suspend-period": "1d",
         "suspend-lift-pick": "bob",
+        "access-form-approval": "manual",
+        "access-form-fields": "Affiliation: text\nCountry: country",
         "mod-status": "all",
         "persona": persona,
         "search-box": "bloom",
@@ -690,6 +696,12 @@ def test_the_rules_catch_escalations() -> None:
     approve = Event("9", "t9", OWNER, "access.decided", {"request_id": "A1"})
     assert check(OWNER, approve)
     assert not check("bob", Event("9", "t9", "bob", "access.decided", {"request_id": "A1"}))
+    form = {"artifact_id": OWNED, "approval": "auto", "prompt": "", "fields": []}
+    assert check(OWNER, Event("9", "t9", OWNER, "access.form_set", form))
+    assert not check("alice", Event("9", "t9", "alice", "access.form_set", form))
+    elsewhere = {**form, "artifact_id": FOREIGN}
+    assert not check(OWNER, Event("9", "t9", OWNER, "access.form_set", elsewhere))
+    assert check(MODERATOR, Event("9", "t9", MODERATOR, "access.form_set", elsewhere), True)
     assert not check("bob", Event("9", "t9", "bob", "moderation.action", {}))
     assert check(MODERATOR, Event("9", "t9", MODERATOR, "moderation.action", {}), True)
     assert not check(MODERATOR, Event("9", "t9", MODERATOR, "made.up", {}), True)
@@ -772,6 +784,7 @@ def test_the_rights_that_exist_were_used(matrix: Matrix) -> None:
         ), by
         assert not set(by[member]) & OWNER_EVENTS, by
     assert set(by[OWNER]) & OWNER_EVENTS, by
+    assert by[OWNER]["access.form_set"] > 0 and by[MODERATOR]["access.form_set"] > 0, by
     for who in ("alice", "bob", OWNER):
         assert not set(by[who]) & MODERATOR_ONLY, by
     assert by[MODERATOR]["moderation.action"] > 0, by

@@ -23,7 +23,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from hub_server import HubServerProcess
 
+from safeguards.cards import parse_card
 from safeguards.catalog import load_catalog
+from safeguards.gating import Approval, form_from_card
 from safeguards.hubimport import categories_for, mapping_markdown, read_partial, summary_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,6 +197,11 @@ def test_full_import_loads_and_maps(hub: HubServerProcess, tmp_path: Path) -> No
             assert art.trending == float(i) and art.likes == i % 13
             assert art.downloads == (0 if kind == "space" else i * 7)
             assert art.gated == (kind != "space" and i % 11 == 0)
+            form = form_from_card(parse_card(art.card).metadata)
+            if art.gated:  # the Hub's approval mode, kept in the card for the access form
+                assert form is not None and form.approval is Approval.AUTO, art.card
+            else:
+                assert form is None
             if has_readme(i):
                 assert art.summary == f"The {NAMES[kind]} number {i}, seeded for the import test."
                 assert art.card.startswith("---\ntags:")

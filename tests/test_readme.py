@@ -57,6 +57,7 @@ def test_api_example_runs_as_written(tmp_path: Path) -> None:
         assert re.fullmatch(r"R-[0-9a-f]+", namespace["report_id"])
         assert namespace["state"]["visibility"] == "downgraded"
         assert namespace["found"]["total"] >= 1
+        assert namespace["access"]["status"] == "approved"
     finally:
         app.stop()
 

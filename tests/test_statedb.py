@@ -36,6 +36,7 @@ CANONICAL = (
     "comments",
     "proposals",
     "access_requests",
+    "access_forms",
     "preferences",
     "safeguards",
     "merged_tags",
@@ -108,9 +109,19 @@ class LogWriter:
                 kind = "proposal.decided"
                 status = rng.choice(["merged", "closed"])
                 payload = {"proposal_id": rng.choice(self.proposals), "status": status}
-            elif roll < 0.78:
+            elif roll < 0.76:
                 kind = "access.requested"
                 payload = {"request_id": f"Q{n}", "artifact_id": artifact, "reason": "r"}
+                if rng.random() < 0.5:  # a form's answers; some approved automatically
+                    payload["answers"] = {"Country": "FR", "Agree": "yes", "Role": f"r{n}"}
+                    payload["approval"] = rng.choice(["auto", "manual"])
+            elif roll < 0.78:
+                kind = "access.form_set"
+                payload = {"artifact_id": artifact, "approval": rng.choice(["auto", "manual"]),
+                           "prompt": f"p{n}", "fields": [{"label": "Country", "type": "country"},
+                           {"label": "Role", "type": "select", "options": ["a", "b"]}]}  # fmt: skip
+                if rng.random() < 0.3:  # back to the card's form
+                    payload = {"artifact_id": artifact, "cleared": True}
             elif roll < 0.84:
                 kind = "preference.set"
                 payload = {"show_mature_without_popup": rng.random() < 0.5}

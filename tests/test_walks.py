@@ -220,28 +220,91 @@ def test_transparency_page_names_no_one(app: RunningApp, chromium: Browser, loca
     context.close()
 
 
-def test_a_rejection_reason_reaches_the_requester_and_the_owner_exports_the_list(
+FORM_FIELDS = (
+    "Affiliation: text\n"
+    "Role: select: Student, Researcher, <b>Other</b>\n"
+    "Country: country\n"
+    "Start date: date\n"
+    "I will not identify people: checkbox"
+)
+
+
+def text_box(page: Page, elem: str):
+    """A Gradio textbox's field (a one-line box is an input, a longer one a textarea)."""
+    return page.locator(f"#{elem} input, #{elem} textarea").first
+
+
+def test_an_access_form_is_filled_then_rejected_with_a_reason_the_requester_reads(
     app: RunningApp, chromium: Browser
 ) -> None:
+    """The owner sets a form with custom fields; a member fills it (a bad date is refused
+    with a toast, nothing in error, what was typed kept); the owner reads the answers,
+    rejects with a reason and exports the list; the member reads the reason."""
     gated = "demo-studio/face-attribute-classifier"
+    owner_context, owner = signed_in(chromium, app, "demo-studio")
+    open_by_id(owner, gated)
+    owner.locator("#access-form").get_by_text("Access form").first.click()
+    expect(owner.locator("#access-form-source")).to_contain_text("No form yet")
+    prompt = "Tell us who you are and how you will use it (*walk*)."
+    text_box(owner, "access-form-prompt").fill(prompt)
+    text_box(owner, "access-form-fields").fill("Affiliation\nRole: select: Student")
+    owner.locator("#access-form-save").click()
+    toast(owner, "Line 1 of the fields needs a type")  # refused, explained, kept
+    expect(text_box(owner, "access-form-fields")).to_have_value(
+        "Affiliation\nRole: select: Student"
+    )
+    text_box(owner, "access-form-fields").fill(FORM_FIELDS)
+    owner.locator("#access-form-save").click()
+    toast(owner, "Access form saved.")
+    expect(owner.locator("#access-form-source")).to_contain_text("set on this page")
+
     member_context, member = signed_in(chromium, app, "vic")
     open_by_id(member, gated)
-    member.locator("#gate-box textarea").fill("Curious about the labels (walk).")
+    expect(member.locator("#gate-prompt")).to_contain_text(prompt)  # as text, not markdown
+    expect(member.locator("#gate-body")).to_contain_text("fill in the form below")
+    text_box(member, "gate-text-0").fill("Example University (walk)")
+    member.locator("#gate-choice-1 input").click()
+    expect(member.get_by_role("option", name="<b>Other</b>")).to_be_visible()  # literal
+    member.get_by_role("option", name="Researcher").click()
+    member.locator("#gate-choice-2 input").fill("Fran")
+    member.get_by_role("option", name="France", exact=True).click()
+    text_box(member, "gate-text-3").fill("2026-13-01")
+    member.locator("#gate-check-4 input").check()
+    text_box(member, "gate-reason").fill("Curious about the labels (walk).")
+    member.set_viewport_size({"width": 1280, "height": 1400})
+    member.screenshot(path=str(SCREENSHOTS / "walk-access-form-desktop-en.png"), full_page=True)
+    member.locator("#request-access").click()
+    toast(member, "Answer 4 of the form must be a real date")
+    expect(text_box(member, "gate-text-0")).to_have_value("Example University (walk)")
+    expect(member.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+    text_box(member, "gate-text-3").fill("2026-01-15")
     member.locator("#request-access").click()
     expect(member.locator("#gate-status")).to_contain_text("pending")
 
-    owner_context, owner = signed_in(chromium, app, "demo-studio")
+    owner.reload()
+    wait_ready(owner)
     open_by_id(owner, gated)
     expect(owner.locator("#access-pick input")).to_have_value(re.compile("vic"))
+    detail = owner.locator("#access-detail")
+    expect(detail).to_contain_text("Example University (walk)")
+    expect(detail).to_contain_text("France (FR)")
+    expect(detail).to_contain_text("2026-01-15")
     reason = "Please name your institution <b>and</b> the study (walk)."
-    owner.locator("#access-note input, #access-note textarea").first.fill(reason)
+    text_box(owner, "access-note").fill(reason)
+    owner.set_viewport_size({"width": 1280, "height": 1400})
+    owner.screenshot(path=str(SCREENSHOTS / "walk-access-review-desktop-en.png"), full_page=True)
     owner.locator("#reject").click()
     toast(owner, "rejected")
-    expect(owner.locator("#access-note input, #access-note textarea").first).to_have_value("")
+    expect(text_box(owner, "access-note")).to_have_value("")
     with owner.expect_download() as download_info:
         owner.locator("#access-csv").click()
     listing = Path(download_info.value.path()).read_text(encoding="utf-8")
+    header = listing.splitlines()[0]
+    for column in ("Affiliation", "Role", "Country", "Start date", "I will not identify people"):
+        assert column in header, header
     assert "vic" in listing and "rejected" in listing and "Please name your institution" in listing
+    assert "France (FR)" in listing and "Researcher" in listing
+    expect(owner.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
 
     member.reload()
     wait_ready(member)
@@ -250,5 +313,38 @@ def test_a_rejection_reason_reaches_the_requester_and_the_owner_exports_the_list
     expect(member.locator("#gate-status")).to_contain_text(reason)  # as text, not markup
     go_to_tab(member, "My activity")
     expect(member.locator("#my-access")).to_contain_text(reason)
+    expect(member.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+
+    # The owner goes back to the card's form (this card has none): a reason again.
+    owner.locator("#access-form").get_by_text("Access form").first.click()
+    owner.locator("#access-form-use-card").click()
+    toast(owner, "The card's form applies again.")
+    expect(owner.locator("#access-form-source")).to_contain_text("No form yet")
+    expect(owner.locator("#access-form-use-card")).to_be_hidden()
     for context in (member_context, owner_context):
         context.close()
+
+
+def test_an_automatic_form_from_the_card_grants_access_at_once(
+    app: RunningApp, chromium: Browser
+) -> None:
+    """Gemma's card asks for one ticked box and approves automatically: the button says
+    what the card says, and the card's content shows as soon as the form is sent."""
+    gemma = "google/gemma-2b"
+    context, member = signed_in(chromium, app, "alice")
+    open_by_id(member, gemma)
+    expect(member.locator("#gate-body")).to_contain_text("granted as soon as you send")
+    expect(member.locator("#card-box")).to_be_hidden()
+    button = member.locator("#request-access")
+    expect(button).to_have_text("Acknowledge license")
+    button.click()
+    toast(member, "Please tick box 1 of the form")
+    member.locator("#gate-check-0 input").check()
+    button.click()
+    toast(member, "approved automatically")
+    expect(member.locator("#card-box")).to_be_visible()
+    expect(member.locator("#gate-box")).to_be_hidden()
+    expect(member.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
+    go_to_tab(member, "My activity")
+    expect(member.locator("#my-access")).to_contain_text("approved automatically")
+    context.close()

@@ -28,7 +28,7 @@ from safeguards.ui.common import (
     notify,
     sign_in_hint,
 )
-from safeguards.ui.texts import artifact_url, decision_note_text, link_md, when
+from safeguards.ui.texts import access_status_key, artifact_url, decision_note_text, link_md, when
 
 SEEN_KEY = "openness-safeguards-activity-seen"  # when each user last opened the tab
 SEEN_SECRET = "openness-safeguards-activity-seen-v1"  # a convenience, not a secret
@@ -293,7 +293,7 @@ def access_text(requests: list[Any], language: str) -> str:
         return f"*{tr('activity.no_access', language)}*"
     return "\n".join(
         f"- {link_md(r.artifact_id, artifact_url(r.artifact_id))} · "
-        f"*{tr(f'status.{r.status.value}', language)}* · "
+        f"*{tr(access_status_key(r), language)}* · "
         f"{tr('activity.filed', language, date=when(r.ts))}"
         f"{decision_note_text(r.decision_note, language)}"
         for r in requests

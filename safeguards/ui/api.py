@@ -16,8 +16,8 @@ from safeguards.ui.common import api_errors, current_user
 
 
 def register(service: Safeguards) -> None:
-    """Declare /search, /report, /moderate, /appeal and the limit and suspension
-    endpoints inside the open Blocks."""
+    """Declare /search, /report, /moderate, /appeal, /request_access and the limit and
+    suspension endpoints inside the open Blocks."""
 
     @api_errors
     def search(
@@ -145,6 +145,22 @@ def register(service: Safeguards) -> None:
         user = current_user(service, None, request, profile)
         return service.lift_suspension(user, username, note).id
 
+    @api_errors
+    def request_access(
+        artifact_id: str,
+        reason: str = "",
+        answers: dict[str, Any] | None = None,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """Ask for access to a gated artifact: a reason and, when its access form has
+        fields, the answers as an object of field label to answer (text; true for a
+        checkbox; an ISO country code or English name; a date as YYYY-MM-DD). Returns
+        {id, status}: "approved" at once when the form approves automatically."""
+        user = current_user(service, None, request, profile)
+        filed = service.request_access(user, artifact_id, reason, answers)
+        return {"id": filed.id, "status": filed.status.value}
+
     gr.api(search, api_name="search", concurrency_limit=None)
     gr.api(report, api_name="report", concurrency_limit=None)
     gr.api(moderate, api_name="moderate", concurrency_limit=None)
@@ -153,3 +169,4 @@ def register(service: Safeguards) -> None:
     gr.api(lift_limit, api_name="lift_limit", concurrency_limit=None)
     gr.api(suspend, api_name="suspend", concurrency_limit=None)
     gr.api(lift_suspension, api_name="lift_suspension", concurrency_limit=None)
+    gr.api(request_access, api_name="request_access", concurrency_limit=None)

@@ -21,11 +21,22 @@ import yaml
 
 from safeguards.categories import REASONS
 from safeguards.errors import SafeguardsError
+from safeguards.gating import (
+    MAX_FIELDS,
+    Approval,
+    FieldType,
+    GateField,
+    GateForm,
+    answer_text,
+    country_choices,
+    fields_text,
+)
 from safeguards.i18n import tr
 from safeguards.moderation import spreadsheet_csv
 from safeguards.permissions import Action, User, can
 from safeguards.policy import HIDE_REASONS, LIMIT_DURATIONS, LIMIT_LEVELS, MEMBER_AGE_DAYS
 from safeguards.records import (
+    AccessRequest,
     AccessStatus,
     Discussion,
     DiscussionKind,
@@ -44,10 +55,12 @@ from safeguards.ui.common import (
     friendly_errors,
     lang,
     notify,
+    quote_md,
     sign_in_hint,
 )
 from safeguards.ui.texts import (
     COMMUNITY_FILTERS,
+    access_status_key,
     artifact_url,
     card_gap_text,
     community_html,
@@ -72,6 +85,59 @@ class Done:
     message: str | None = None
     discussion_id: str | None = None
     resets: dict[Any, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GateSlot:
+    """The components that can show one field of an access form: a textbox (text and
+    dates), a checkbox, or a dropdown (a select's options, or the countries)."""
+
+    text: gr.Textbox
+    check: gr.Checkbox
+    choice: gr.Dropdown
+
+    @classmethod
+    def make(cls, number: int) -> GateSlot:
+        return cls(
+            gr.Textbox(visible=False, max_length=300, elem_id=f"gate-text-{number}"),
+            gr.Checkbox(visible=False, elem_id=f"gate-check-{number}"),
+            gr.Dropdown(choices=[], value=None, visible=False, elem_id=f"gate-choice-{number}"),
+        )
+
+    @property
+    def components(self) -> tuple[Any, Any, Any]:
+        return self.text, self.check, self.choice
+
+    def updates(self, found: GateField | None, language: str) -> dict[Any, Any]:
+        """Show the component for `found` (empty: what a previous form held is cleared)."""
+        kind = found.type if found is not None else None
+        label = found.label if found is not None else ""
+        typed = kind in (FieldType.TEXT, FieldType.DATE)
+        picked = kind in (FieldType.SELECT, FieldType.COUNTRY)
+        if kind is FieldType.COUNTRY:
+            choices: list[Any] = list(country_choices(language))
+        else:
+            choices = list(found.options) if found is not None else []
+        date = kind is FieldType.DATE
+        return {
+            self.text: gr.update(
+                visible=typed,
+                label=label,
+                value="",
+                info=tr("gate.date_info", language) if date else None,
+                placeholder="YYYY-MM-DD" if date else None,
+            ),
+            self.check: gr.update(visible=kind is FieldType.CHECKBOX, label=label, value=False),
+            self.choice: gr.update(visible=picked, label=label, choices=choices, value=None),
+        }
+
+    def answer(self, found: GateField, values: dict[Any, Any]) -> object:
+        """What the requester gave for `found` (validated by the service)."""
+        if found.type is FieldType.CHECKBOX:
+            return values.get(self.check)
+        if found.type in (FieldType.SELECT, FieldType.COUNTRY):
+            return values.get(self.choice)
+        return values.get(self.text)
 
 
 class ArtifactTab:
@@ -131,11 +197,19 @@ class ArtifactTab:
     def _gate(self) -> None:
         with gr.Column(visible=False, elem_id="gate-box") as self.gate_box:
             gr.Markdown(f"### {I18N('gate.title')}")
-            gr.Markdown(I18N("gate.body"))
+            # Who decides: the owner (manual), or no one (automatic approval).
+            self.gate_body = gr.Markdown(I18N("gate.body"), elem_id="gate-body")
+            self.gate_prompt = gr.Markdown(elem_id="gate-prompt")
             self.gate_status = gr.Markdown(elem_id="gate-status")
             with gr.Column(visible=False) as self.gate_form:
+                # One slot per possible field; `_gate_updates` shows the component that
+                # fits each field of the form in force and hides the rest.
+                self.slots = [GateSlot.make(n) for n in range(MAX_FIELDS)]
                 self.gate_reason = gr.Textbox(
-                    label=I18N("gate.reason"), max_length=LIMITS["reason"], lines=2
+                    label=I18N("gate.reason"),
+                    max_length=LIMITS["reason"],
+                    lines=2,
+                    elem_id="gate-reason",
                 )
                 self.gate_button = gr.Button(I18N("gate.request"), elem_id="request-access")
             self.gate_signin = gr.Markdown(visible=False, elem_id="gate-signin")
@@ -148,6 +222,7 @@ class ArtifactTab:
             self.access_pick = gr.Dropdown(
                 choices=[], value=None, label=I18N("access.pick"), elem_id="access-pick"
             )
+            self.access_detail = gr.Markdown(elem_id="access-detail")
             self.access_note = gr.Textbox(
                 label=I18N("access.note"),
                 max_length=LIMITS["decision_note"],
@@ -161,6 +236,37 @@ class ArtifactTab:
             self.access_csv = gr.DownloadButton(
                 I18N("access.export"), visible=False, size="sm", elem_id="access-csv"
             )
+            self._access_form_editor()
+
+    def _access_form_editor(self) -> None:
+        with gr.Accordion(I18N("access.form_title"), open=False, elem_id="access-form"):
+            self.form_source = gr.Markdown(elem_id="access-form-source")
+            self.form_approval = gr.Radio(
+                choices=[
+                    (I18N(f"approval.{a.value}"), a.value) for a in (Approval.MANUAL, Approval.AUTO)
+                ],
+                value=Approval.MANUAL.value,
+                label=I18N("access.approval"),
+                elem_id="access-form-approval",
+            )
+            self.form_prompt = gr.Textbox(
+                label=I18N("access.prompt"),
+                max_length=LIMITS["gate_prompt"],
+                lines=2,
+                elem_id="access-form-prompt",
+            )
+            self.form_fields = gr.Textbox(
+                label=I18N("access.fields"),
+                info=I18N("access.fields_help"),
+                lines=4,
+                max_length=MAX_FIELDS * 200,
+                elem_id="access-form-fields",
+            )
+            with gr.Row():
+                self.form_save = gr.Button(I18N("access.form_save"), elem_id="access-form-save")
+                self.form_use_card = gr.Button(
+                    I18N("access.form_use_card"), visible=False, elem_id="access-form-use-card"
+                )
 
     def _community_tab(self) -> None:
         with gr.Tab(I18N("community.title"), id="community"):
@@ -320,7 +426,11 @@ class ArtifactTab:
         return [
             *(self.header, self.tools, self.notice, self.overlay),
             *(self.gate_box, self.gate_status, self.gate_form, self.gate_signin),
+            *(self.gate_body, self.gate_prompt, self.gate_reason, self.gate_button),
+            *(c for slot in self.slots for c in slot.components),
             *(self.access_box, self.access_title, self.access_pick, self.access_csv),
+            *(self.access_detail, self.form_source, self.form_approval),
+            *(self.form_prompt, self.form_fields, self.form_use_card),
             *(self.content_box, self.sections, self.card, self.card_gap, self.metadata),
             *(self.community_box, self.community_list, self.discussion_box, self.thread),
             *(self.proposal_box, self.diff, self.merge_button, self.close_proposal_button),
@@ -397,28 +507,48 @@ class ArtifactTab:
     ) -> dict[Any, Any]:
         locked = shown and view.content_locked
         pending = view.access is not None and view.access.status is AccessStatus.PENDING
-        return {
+        form = view.access_form or GateForm()
+        asks = bool(form.fields)
+        updates = {
             self.gate_box: gr.update(visible=locked),
+            self.gate_prompt: quote_md(form.prompt) if form.prompt else "",  # the owner's words
             self.gate_status: gate_text(view, language),
             self.gate_form: gr.update(visible=locked and user.signed_in and not pending),
             self.gate_signin: gr.update(
                 visible=locked and not user.signed_in,
                 value=self._sign_in("signin.access", language),
             ),
+            self.gate_reason: gr.update(
+                label=tr("gate.reason_optional" if asks else "gate.reason", language)
+            ),
+            self.gate_body: tr(_gate_body_key(form), language),
+            self.gate_button: gr.update(value=form.button or tr("gate.request", language)),
         }
+        for number, slot in enumerate(self.slots):
+            found = form.fields[number] if number < len(form.fields) else None
+            updates.update(slot.updates(found, language))
+        return updates
 
     def _access_updates(self, view: ArtifactView, user: User, language: str) -> dict[Any, Any]:
         reviewer = can(user, Action.REVIEW_ACCESS, view.artifact)
         pending = [r for r in view.access_requests if r.status is AccessStatus.PENDING]
-        choices = [(f"{r.user}: {r.reason[:80]}", r.id) for r in pending]
+        choices = [(f"{r.user}: {r.reason[:80]}" if r.reason else r.user, r.id) for r in pending]
         shown = reviewer and (view.gated or bool(view.access_requests))
-        listing = access_list_file(view) if shown and view.access_requests else None
+        listing = access_list_file(view, language) if shown and view.access_requests else None
+        form = view.access_form
+        source = "access.form_none" if form is None else f"access.form_from_{form.source}"
         return {
             self.access_box: gr.update(visible=shown),
             self.access_title: f"### {tr('access.list', language)} · "
             + tr("access.pending_count", language, n=len(pending)),
             self.access_pick: gr.update(choices=choices, value=choices[0][1] if choices else None),
+            self.access_detail: request_detail(pending[0] if pending else None, form, language),
             self.access_csv: gr.update(value=listing, visible=listing is not None),
+            self.form_source: f"*{tr(source, language)}*",
+            self.form_approval: (form.approval if form else Approval.MANUAL).value,
+            self.form_prompt: form.prompt if form else "",
+            self.form_fields: fields_text(form.fields) if form else "",
+            self.form_use_card: gr.update(visible=form is not None and form.source == "set"),
         }
 
     def _community(
@@ -812,10 +942,13 @@ def _wire_actions(
 
         return decide_proposal
 
-    def request_access(user, artifact_id, discussion_id, reason, language) -> Done:
-        request = service.request_access(user, artifact_id, reason)
-        status = tr(f"status.{request.status.value}", language)
-        return Done(tr("gate.status", language, status=status), None, {tab.gate_reason: ""})
+    def save_form(user, artifact_id, discussion_id, approval, prompt, fields, language) -> Done:
+        service.set_access_form(user, artifact_id, approval, prompt, fields)
+        return Done(tr("access.form_saved", language))
+
+    def use_card_form(user, artifact_id, discussion_id, language) -> Done:
+        service.use_card_access_form(user, artifact_id)
+        return Done(tr("access.form_card_again", language))
 
     def hide_as_owner(user, artifact_id, discussion_id, comment_id, reason, language) -> Done:
         service.hide_comment_as_owner(user, comment_id, reason)
@@ -863,7 +996,13 @@ def _wire_actions(
         ),
         (tab.merge_button.click, decide(merge=True), [], []),
         (tab.close_proposal_button.click, decide(merge=False), [], []),
-        (tab.gate_button.click, request_access, [tab.gate_reason], [tab.gate_reason]),
+        (
+            tab.form_save.click,
+            save_form,
+            [tab.form_approval, tab.form_prompt, tab.form_fields],
+            [],
+        ),
+        (tab.form_use_card.click, use_card_form, [], []),
         (
             tab.owner_hide_button.click,
             hide_as_owner,
@@ -898,22 +1037,119 @@ def _wire_actions(
             api_visibility="private",
             concurrency_limit=None,
         )
+    _wire_request(tab, service, show, base_inputs, outputs)
+
+
+def _wire_request(
+    tab: ArtifactTab,
+    service: Safeguards,
+    show: Callable[..., dict[Any, Any]],
+    base_inputs: list[Any],
+    outputs: list[Any],
+) -> None:
+    """The requester's form (its inputs as one dict: a field per slot) and the reviewer's
+    detail of the picked request."""
+    slot_components = [c for slot in tab.slots for c in slot.components]
+
+    @friendly_errors
+    def file_access_request(
+        values: dict[Any, Any], request: gr.Request, profile: gr.OAuthProfile | None = None
+    ) -> dict[Any, Any]:
+        args = [values.get(c) for c in base_inputs]
+        user = current_user(service, args[1], request, profile)
+        language = lang(request)
+        artifact_id = _text(args[0])
+        form = service.view(user, artifact_id).access_form
+        fields = form.fields if form is not None else ()
+        answers = {
+            f.label: slot.answer(f, values)
+            for f, slot in zip(fields, tab.slots[: len(fields)], strict=True)
+        }
+        filed = service.request_access(user, artifact_id, values.get(tab.gate_reason), answers)
+        status = tr(access_status_key(filed), language)
+        notify(tr("gate.status", language, status=status), language)
+        updates = show(*args, request, profile)
+        updates[tab.gate_reason] = ""
+        return updates
+
+    tab.gate_button.click(
+        file_access_request,
+        {*base_inputs, tab.gate_reason, *slot_components},
+        [*outputs, tab.gate_reason],
+        api_visibility="private",
+        concurrency_limit=None,
+    )
+
+    @friendly_errors
+    def pick_detail(
+        artifact_id: str,
+        persona: str,
+        request_id: str | None,
+        request: gr.Request,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        user = current_user(service, persona, request, profile)
+        view = service.view(user, _text(artifact_id))
+        found = next((r for r in view.access_requests if r.id == request_id), None)
+        return request_detail(found, view.access_form, lang(request))
+
+    tab.access_pick.input(
+        pick_detail,
+        [tab.ctx.artifact_id, tab.ctx.persona, tab.access_pick],
+        tab.access_detail,
+        api_visibility="private",
+    )
 
 
 _ACCESS_DIR = Path(tempfile.gettempdir()) / "safeguards-access-lists"
 ACCESS_COLUMNS = ("id", "user", "reason", "ts", "status", "decided_by", "decision_note")
 
 
-def access_list_file(view: ArtifactView) -> str:
-    """The artifact's access requests as a CSV for its owner (cells a spreadsheet would
-    run as formulas are quoted), in a folder of its own per artifact and version."""
-    frame = pd.DataFrame(
-        [
-            [r.id, r.user, r.reason, r.ts, r.status.value, r.decided_by, r.decision_note]
-            for r in view.access_requests
-        ],
-        columns=list(ACCESS_COLUMNS),
-    ).fillna("")
+def answer_labels(view: ArtifactView) -> list[str]:
+    """The form's labels, then any other label answered under an earlier form."""
+    labels = [f.label for f in view.access_form.fields] if view.access_form else []
+    for request in view.access_requests:
+        labels.extend(k for k in request.answers if k not in labels)
+    return labels
+
+
+def _field_types(form: GateForm | None) -> dict[str, FieldType]:
+    return {f.label: f.type for f in form.fields} if form else {}
+
+
+def _gate_body_key(form: GateForm) -> str:
+    """Who decides (no one, with automatic approval) and what the requester gives."""
+    if form.approval is Approval.AUTO:
+        return "gate.auto_note"
+    return "gate.body_form" if form.fields else "gate.body"
+
+
+def _answer_column(label: str) -> str:
+    """A field's column: its label, unless that reads as a fixed column or a formula
+    (headers are not quoted like cells, and a label is the owner's or a card's text)."""
+    clash = label in ACCESS_COLUMNS or label.startswith(("=", "+", "-", "@", "\t", "\r"))
+    return f"field: {label}" if clash else label
+
+
+def access_list_file(view: ArtifactView, language: str = "en") -> str:
+    """The artifact's access requests as a CSV for its owner, one column per form field
+    (cells a spreadsheet would run as formulas are quoted), in a folder of its own per
+    artifact and version."""
+    labels = answer_labels(view)
+    types = _field_types(view.access_form)
+    automatic = tr("access.automatic", language)
+    rows = []
+    for r in view.access_requests:
+        decided_by = automatic if r.automatic else r.decided_by
+        answers = [
+            answer_text(types.get(k), r.answers[k], language) if k in r.answers else ""
+            for k in labels
+        ]
+        rows.append(
+            [r.id, r.user, r.reason, r.ts, r.status.value, decided_by, r.decision_note, *answers]
+        )
+    columns = [*ACCESS_COLUMNS, *(_answer_column(k) for k in labels)]
+    frame = pd.DataFrame(rows, columns=columns).fillna("")
     text = spreadsheet_csv(frame)
     digest = hashlib.sha256(f"{view.artifact.id}\n{text}".encode()).hexdigest()[:16]
     folder = _ACCESS_DIR / digest
@@ -941,6 +1177,25 @@ def limit_text(view: ArtifactView, language: str) -> str:
         until=until_text(view.limit.until),
         days=MEMBER_AGE_DAYS,
     )
+
+
+def request_detail(request: AccessRequest | None, form: GateForm | None, language: str) -> str:
+    """One request as its reviewer reads it: who, when, the reason and each answer (all
+    user text escaped: this is gr.Markdown, never HTML)."""
+    if request is None:
+        return f"*{tr('access.detail_none', language)}*"
+    who = escape_md(request.user)
+    parts = [tr("access.requested_by", language, user=who, date=request.ts[:10])]
+    if request.reason:
+        parts.append(f"**{tr('access.reason_label', language)}** {escape_md(request.reason)}")
+    if request.answers:
+        types = _field_types(form)
+        items = "\n".join(
+            f"- {escape_md(label)}: {escape_md(answer_text(types.get(label), value, language))}"
+            for label, value in request.answers.items()
+        )
+        parts.append(f"**{tr('access.answers', language)}**\n\n{items}")
+    return "\n\n".join(parts)
 
 
 def _text(value: object) -> str:

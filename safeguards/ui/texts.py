@@ -8,7 +8,13 @@ import html
 from urllib.parse import quote
 
 from safeguards.i18n import tr, trn
-from safeguards.records import Comment, Discussion, DiscussionKind, DiscussionStatus
+from safeguards.records import (
+    AccessRequest,
+    Comment,
+    Discussion,
+    DiscussionKind,
+    DiscussionStatus,
+)
 from safeguards.service import ArtifactView
 from safeguards.state import APPEALABLE_ACTIONS
 from safeguards.ui.common import code_md, escape_md, quote_md
@@ -103,10 +109,15 @@ def notice_text(view: ArtifactView, language: str) -> str:
     return "\n".join(f"> {n}" for n in notes)
 
 
+def access_status_key(request: AccessRequest) -> str:
+    """The status of a request as its requester reads it ("approved automatically")."""
+    return "status.approved_auto" if request.automatic else f"status.{request.status.value}"
+
+
 def gate_text(view: ArtifactView, language: str) -> str:
     if view.access is None:
         return ""
-    status = tr("gate.status", language, status=tr(f"status.{view.access.status.value}", language))
+    status = tr("gate.status", language, status=tr(access_status_key(view.access), language))
     return status + decision_note_text(view.access.decision_note, language)
 
 
