@@ -52,6 +52,12 @@ MEASURES: tuple[str, ...] = (
     APPEALS_DECIDED,
     APPEALS_UPHELD_SHARE,
 )
+# Suspensions are moderator decisions about a person, not an artifact: the page counts
+# them among the actions (how many, never whom).
+SUSPENSION_EVENTS: dict[str, str] = {
+    "user.suspended": "suspend_user",
+    "suspension.lifted": "lift_suspension",
+}
 
 
 @dataclass
@@ -136,6 +142,8 @@ def _count(
             moment = parse_ts(event.ts)
             for report_id in tally.open_by_artifact.pop(str(payload.get("artifact_id")), []):
                 tally.reports[report_id].decision = moment
+    elif event.type in SUSPENSION_EVENTS:  # counted, never named
+        tally.counts[(month, ACTIONS, SUSPENSION_EVENTS[event.type])] += 1
     elif event.type == "comment.hidden":  # an owner's hide (moderators' are actions)
         tally.counts[(month, OWNER_HIDES, str(payload.get("reason")))] += 1
     elif event.type == "appeal.decided":

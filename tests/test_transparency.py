@@ -36,8 +36,8 @@ def report(n: int, ts: str, actor: str, artifact: str, reason: str, **extra: obj
 # November: 3 reports (2 spam on the model, 1 privacy on the dataset, one by the owner);
 # the owner answers R1 after 2 h and R3 after 10 h; a downgrade decides the model's two
 # reports at 4 h and 6 h. December: one report, a dismiss after 30 h; one appeal upheld
-# and one reversed; the owner hides one comment as off-topic. A demo event in December is
-# left out.
+# and one reversed; the owner hides one comment as off-topic; a user is suspended and the
+# suspension lifted. A demo event in December is left out.
 LOG = [
     report(1, "2026-11-01T00:00:00+00:00", "ann", "lab/model-a", "spam"),
     report(2, "2026-11-01T02:00:00+00:00", "lab", "lab/model-a", "spam"),
@@ -95,6 +95,19 @@ LOG = [
         comment_id="C6",
         reason="off-topic",
     ),
+    event(
+        14,
+        "2026-12-07T00:00:00+00:00",
+        "mod",
+        "user.suspended",
+        suspension_id="S1",
+        user="troll",
+        period="1w",
+        note="private note",
+    ),
+    event(
+        15, "2026-12-08T00:00:00+00:00", "mod", "suspension.lifted", suspension_id="S1", note="n"
+    ),
 ]
 
 
@@ -117,6 +130,10 @@ def test_counts_match_the_hand_count() -> None:
     assert ("2026-12", "reports_by_reason", "hate") not in got  # demo rows left out
     assert got[("2026-12", "owner_hides_by_reason", "off-topic")] == 1  # an owner's hide
     assert not [k for k in got if k[1] == "owner_hides_by_reason" and k[0] == "2026-11"]
+    # A suspension and its lift count among December's actions, naming no one.
+    assert got[("2026-12", "actions", "suspend_user")] == 1
+    assert got[("2026-12", "actions", "lift_suspension")] == 1
+    assert not [k for k in got if "troll" in k[2]]
 
 
 def test_response_times_match_the_hand_count() -> None:
