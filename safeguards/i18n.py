@@ -383,6 +383,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mod.col_waiting": ("Waiting", "等待时长"),
     "mod.col_answered": ("Owner answered", "所有者已回应"),
     "mod.col_due": ("Decision due", "决定期限"),
+    "mod.col_claimed": ("Claimed by", "认领人"),
     "mod.time_left": ("{time} left", "剩余 {time}"),
     "mod.overdue_by": ("overdue by {time}", "已逾期 {time}"),
     "mod.overdue_count": ("{n} overdue, shown first", "{n} 项已逾期，排在最前"),

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import MODERATOR
 
+from safeguards import moderation as mod
 from safeguards.config import Settings
 from safeguards.errors import Conflict, PermissionDenied
 from safeguards.eventlog import Event, format_ts, read_events
 from safeguards.policy import CLAIM_IDLE
 from safeguards.service import Safeguards
 from safeguards.state import State
+from safeguards.ui.moderation import queue_table
 
 ITEM = "demo-studio/recipe-assistant-1b"
 SECOND = "mod-ben"
@@ -59,6 +61,8 @@ def test_only_moderators_claim_or_see_claims(two_mods: Safeguards) -> None:
             two_mods.release(user, ITEM)
         with pytest.raises(PermissionDenied):
             two_mods.claim_of(user, ITEM)
+        with pytest.raises(PermissionDenied):
+            two_mods.claims_in_force(user)
     assert len(read_events(two_mods.settings.state_dir)) == before
 
 
@@ -82,6 +86,25 @@ def test_a_decision_by_the_holder_ends_the_claim(two_mods: Safeguards) -> None:
     two_mods.claim(ana, ITEM)
     two_mods.moderate(ana, ITEM, "dismiss", "Not spam.", override_claim=False)
     assert two_mods.claim_of(ben, ITEM) is None
+
+
+def test_the_queue_table_names_who_holds_each_item(two_mods: Safeguards) -> None:
+    """The Claimed column: the holder and since when for a claim in force, "—" for a
+    free item or a lapsed claim."""
+    ana, ben = two_mods.user(MODERATOR), two_mods.user(SECOND)
+    other = "bigscience/bloom"
+    for artifact_id in (ITEM, other):
+        two_mods.report(two_mods.user("bob"), artifact_id, "spam", "ads")
+    two_mods.claim(ana, ITEM)
+    claims = two_mods.claims_in_force(ben)
+    assert set(claims) == {ITEM} and claims[ITEM].moderator == MODERATOR
+    items = mod.build_queue(two_mods, ben)
+    for language, column, age in (("en", "Claimed by", "just now"), ("zh-CN", "认领人", "刚刚")):
+        table = queue_table(items, language, claims=claims)
+        cells = dict(zip(table.iloc[:, 0], table[column], strict=True))
+        assert cells == {ITEM: f"{MODERATOR}, {age}", other: "—"}
+    later = datetime.now(UTC) + CLAIM_IDLE + timedelta(minutes=1)
+    assert two_mods.claims_in_force(ben, now=later) == {}
 
 
 def test_a_claim_expires_after_30_minutes_without_activity() -> None:

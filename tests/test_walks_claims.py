@@ -64,10 +64,13 @@ def test_claim_then_another_moderator_confirms_before_acting(
     toast(ana, "Claimed.")
     expect(ana.locator("#mod-claim")).to_contain_text("You claimed this item just now")
     expect(ana.locator("#mod-claim-release")).to_be_visible()
+    # The queue's Claimed column follows at once for the one who claimed.
+    expect(ana.locator("#mod-queue")).to_contain_text("mod-ana, just now")
 
     ben_context, ben = signed_in(chromium, running, "mod-ben")
     ben.goto(f"{running.url}/?moderate={ITEM}")
     expect(ben.locator("#mod-claim")).to_contain_text("Claimed by mod-ana, just now")
+    expect(ben.locator("#mod-queue")).to_contain_text("mod-ana, just now")
     pick(ben, "#mod-action", re.compile("^Downgrade"))
     ben.locator("#mod-note textarea").fill("Advertising confirmed (walk).")
     ben.locator("#mod-apply").click()

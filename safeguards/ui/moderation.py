@@ -58,9 +58,13 @@ QUEUE_COLUMNS = (
     "severity",
     "waiting",
     "due",
+    "claimed",
     "answered",
     "visibility",
 )
+# Fixed widths (px, one per column) so long reasons wrap instead of pushing the
+# decision and claim columns out of sight; narrower screens scroll sideways.
+QUEUE_WIDTHS = [250, 80, 80, 90, 80, 230, 80, 90, 120, 150, 100, 100]
 PANEL_ACTIONS: tuple[str, ...] = ("dismiss", *(a for a in ARTIFACT_ACTIONS if a != "dismiss"))
 # Actions that take an artifact away from people: the panel asks to confirm them.
 DESTRUCTIVE_ACTIONS: frozenset[str] = frozenset({"disable", "make_private"})
@@ -161,7 +165,10 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             (f"{i.artifact_id} · {i.open_reports}", i.artifact_id) for i in items if i.open_reports
         ]
         return [
-            gr.update(value=queue_table(items, language), visible=bool(items)),
+            gr.update(
+                value=queue_table(items, language, claims=service.claims_in_force(user)),
+                visible=bool(items),
+            ),
             queue_summary(items, language),
             gr.update(choices=bulk, value=[]),
         ]
@@ -355,12 +362,11 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
         return claim_updates(user, _text(artifact_id), language)
 
     claim_outputs = [q["claim_status"], q["claim"], q["release"]]
-    q["claim"].click(
-        claim_item, [ctx.persona, q["item_id"]], claim_outputs, api_visibility="private"
-    )
-    q["release"].click(
-        release_item, [ctx.persona, q["item_id"]], claim_outputs, api_visibility="private"
-    )
+    # The queue's Claimed column follows at once for the moderator who clicked.
+    for button, handler in ((q["claim"], claim_item), (q["release"], release_item)):
+        button.click(
+            handler, [ctx.persona, q["item_id"]], claim_outputs, api_visibility="private"
+        ).success(refresh, refresh_inputs, queue_outputs, api_visibility="private")
 
     @friendly_errors
     def open_item(
@@ -856,7 +862,9 @@ def _queue_layout() -> dict[str, Any]:
     with gr.Accordion(I18N("mod.score_title"), open=False):
         gr.Markdown(I18N("mod.score_help"), elem_id="mod-score-help")
     c["summary"] = gr.Markdown(elem_id="mod-summary")
-    c["table"] = gr.Dataframe(interactive=False, wrap=True, elem_id="mod-queue")
+    c["table"] = gr.Dataframe(
+        interactive=False, wrap=True, column_widths=QUEUE_WIDTHS, elem_id="mod-queue"
+    )
     gr.Markdown(I18N("mod.pick_hint"))
     with gr.Accordion(I18N("mod.bulk_title"), open=False):
         c["bulk_pick"] = gr.Dropdown(
@@ -1093,6 +1101,13 @@ def claim_age(ts: str, language: str) -> str:
     )
 
 
+def claimed_cell(claim: Claim | None, language: str) -> str:
+    """The queue's *Claimed* cell: who holds the item and since when, or "—"."""
+    if claim is None:
+        return "—"
+    return f"{claim.moderator}, {claim_age(claim.ts, language)}"
+
+
 def claim_text(claim: Claim | None, user: User, language: str) -> str:
     """ "Claimed by X, 4 min ago" (or mine, or nobody's)."""
     if claim is None:
@@ -1135,7 +1150,12 @@ def _hours(hours: float, language: str) -> str:
     return trn("mod.days", round(hours / 24), language)
 
 
-def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
+def queue_table(
+    items: list[mod.QueueItem], language: str, *, claims: dict[str, Claim] | None = None
+) -> pd.DataFrame:
+    """The queue as the moderators' table; `claims` (artifact id -> claim in force)
+    fills the *Claimed* column: "X, 4 min ago" or "—"."""
+    claims = claims or {}
     columns = [tr(f"mod.col_{c}", language) for c in QUEUE_COLUMNS]
     yes, no = tr("artifact.yes", language), tr("artifact.no", language)
     rows = [
@@ -1150,6 +1170,7 @@ def queue_table(items: list[mod.QueueItem], language: str) -> pd.DataFrame:
             i.severity,
             _hours(i.age_hours, language) if i.open_reports else "—",
             time_left(i, language),
+            claimed_cell(claims.get(i.artifact_id), language),
             yes if i.owner_answered else no,
             tr(f"badge.{i.visibility}", language),
         ]
