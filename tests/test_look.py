@@ -259,6 +259,14 @@ CONTROL_PROBLEMS = """() => {
   return seen;
 }"""
 
+# Text squeezed into a column too narrow to read (a row that gave a Markdown block no
+# width shows its sentence one letter per line).
+SQUEEZED = """() => [...document.querySelectorAll('.block, .prose')].filter((el) => {
+    const r = el.getBoundingClientRect();
+    const text = (el.innerText || '').trim();
+    return r.width > 0 && r.height > 0 && r.width < 60 && text.length > 6
+      && getComputedStyle(el).visibility !== 'hidden';
+  }).map((el) => (el.id || el.className) + ': ' + el.innerText.trim().slice(0, 40))"""
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 ERROR_BADGES = """() => [...document.querySelectorAll('[data-testid="status-tracker"] .error')]
   .filter((e) => e.getClientRects().length).length"""
@@ -267,6 +275,8 @@ ERROR_BADGES = """() => [...document.querySelectorAll('[data-testid="status-trac
 def check_page(page: Page, where: str) -> None:
     width, viewport = page.evaluate(OVERFLOW)
     assert width <= viewport, f"{where}: the page scrolls sideways ({width} > {viewport})"
+    squeezed = page.evaluate(SQUEEZED)
+    assert squeezed == [], f"{where}: text squeezed into a narrow column: {squeezed[:4]}"
     problems = page.evaluate(CONTROL_PROBLEMS)
     assert problems == [], f"{where}: {problems[:6]}"
     assert page.evaluate(ERROR_BADGES) == 0, f"{where}: an error badge is shown"
