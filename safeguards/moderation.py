@@ -2,9 +2,10 @@
 acting on it (alone or in bulk) and the audit log. No Gradio here.
 
 Every function takes the caller as a `User` and checks rights first (`VIEW_QUEUE` to
-read, `MODERATE` to act), so the UI and raw HTTP calls get the same refusal. State is
-read under the service's lock and copied out, so a page never renders half of a write
-and never holds a live record another request may change.
+read, `MODERATE` to act), so the UI and raw HTTP calls get the same refusal. The read
+models (the queue, an item, the audit log) read state.db through `Safeguards.reading`
+(one snapshot per read, see `statequeries`), so a page never renders half of a write and
+never holds a live record another request may change.
 """
 
 from __future__ import annotations
@@ -120,14 +121,6 @@ def _reporter_records(
     `authors` maps artifact id to owner for every reported artifact the records cover."""
     counts = statequeries.reporter_counts(conn, owners=authors, only=only)
     return {who: ReporterRecord(*row) for who, row in counts.items()}
-
-
-def _reporters_weight(
-    people: Iterable[str], artifact: Artifact, records: dict[str, ReporterRecord]
-) -> float:
-    """Summed weights of the distinct `people` behind an item's reports; the owner
-    weighs 0."""
-    return round(sum(records.get(p, ReporterRecord()).weight for p in people), 2)
 
 
 # -- response windows -----------------------------------------------------------------
@@ -302,7 +295,8 @@ def build_queue(
             for i, author in authors.items()
             if not wanted_kinds or artifacts[i].kind.value in wanted_kinds
         }
-        inputs = statequeries.queue_inputs(conn, owners=kept, status=status)
+        weights = {who: record.weight for who, record in records.items()}
+        inputs = statequeries.queue_inputs(conn, owners=kept, weights=weights, status=status)
     for artifact_id, found in inputs.items():
         chosen = [g for g in found.groups if status == "all" or g.status == status]
         if not chosen:
@@ -310,7 +304,7 @@ def build_queue(
         if wanted_reasons and not any(g.reason in wanted_reasons for g in chosen):
             continue
         artifact = artifacts[artifact_id]
-        items.append(_queue_item(artifact, found, chosen, moment, records, targets))
+        items.append(_queue_item(artifact, found, chosen, moment, targets))
     items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
     return items
 
@@ -324,14 +318,10 @@ def _queue_item(
     found: statequeries.ArtifactReports,
     chosen: list[statequeries.ReportGroup],
     now: datetime,
-    records: dict[str, ReporterRecord],
     targets: dict[str, ResponseTarget],
 ) -> QueueItem:
     """An item from its grouped reports (`chosen`: the groups of the status asked for)."""
-    people: set[str] = set()
-    for status in {g.status for g in chosen}:
-        people |= found.reporters.get(status, set())
-    weight = _reporters_weight(people - {artifact.author}, artifact, records)
+    weight = round(found.weight, 2)  # R: summed in SQL over the distinct reporters
     severity = max(_severity(g.reason) for g in chosen)
     oldest = min(g.oldest for g in chosen)
     age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
@@ -355,7 +345,7 @@ def _queue_item(
         author=artifact.author,
         score=round(sum(parts.values()), 2),
         parts={k: round(v, 2) for k, v in parts.items()},
-        reporters=len(people),
+        reporters=found.reporters,
         reports=sum(counts.values()),
         open_reports=sum(g.count for g in found.groups if g.status == ReportStatus.OPEN.value),
         reasons=tuple(ordered),
@@ -387,15 +377,18 @@ def _windows(
         "due": due.isoformat().replace("+00:00", "Z"),
         "hours_left": round((due - now).total_seconds() / 3600, 1),
     }
-    others = [g for g in pending if not g.self_report]
+    others = [g for g in pending if g.others_first is not None]
     if others and not any(g.answered for g in others):
         # The report whose owner target passes first (the earlier filed on a tie).
         first = min(
             others,
-            key=lambda g: (_due(g.oldest, _target(targets, g.reason).owner_hours), g.first_seq),
+            key=lambda g: (
+                _due(g.others_oldest, _target(targets, g.reason).owner_hours),
+                g.others_seq,
+            ),
         )
         hours = _target(targets, first.reason).owner_hours
-        if _due(first.oldest, hours) < now:
+        if _due(first.others_oldest, hours) < now:
             result["escalated_hours"] = hours
     return result
 
@@ -515,7 +508,11 @@ def item_detail(
         actions = statequeries.artifact_actions(conn, artifact_id=artifact.id)
         discussions = statequeries.artifact_discussions(conn, artifact_id=artifact.id)
         inputs = statequeries.queue_inputs(
-            conn, owners={artifact.id: artifact.author}, status="open", artifact_id=artifact.id
+            conn,
+            owners={artifact.id: artifact.author},
+            weights={who: record.weight for who, record in records.items()},
+            status="open",
+            artifact_id=artifact.id,
         )
     found = inputs.get(artifact.id)
     chosen = [g for g in found.groups if g.status == ReportStatus.OPEN.value] if found else []
@@ -534,7 +531,7 @@ def item_detail(
         actions=actions,
         history=_history(reports, actions),
         discussions=discussions,
-        queue_item=_queue_item(artifact, found, chosen, moment, records, targets)
+        queue_item=_queue_item(artifact, found, chosen, moment, targets)
         if found is not None and has_open
         else None,
         available_actions=available_actions(guard, has_open, artifact.gated),

@@ -106,7 +106,8 @@ _INDEXES = (
     "appeals(status)",
     "suspensions(user)",
     # The read models (statequeries): the queue by status, My activity, the audit log.
-    "reports(status, artifact_id)",
+    "reports(status, artifact_id, reporter)",
+    "reports(artifact_id, reason, status, ts, reporter, discussion_id)",  # covers the queue
     "access_requests(user)",
     "actions(comment_id)",
     "comments(discussion_id, author)",

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from safeguards.eventlog import format_ts
 from safeguards.records import (
@@ -33,7 +34,7 @@ _OWNERS = "owners(artifact_id, author) AS MATERIALIZED (SELECT key, value FROM j
 
 
 def _json(values: object) -> str:
-    return json.dumps(values, ensure_ascii=False)
+    return json.dumps(values)  # ASCII escapes: the fast encoder; json_each reads them back
 
 
 def _marks(values: Iterable[object]) -> tuple[str, tuple[object, ...]]:
@@ -73,28 +74,39 @@ def reporter_counts(
     return {who: (filed, actioned, dismissed) for who, filed, actioned, dismissed in rows}
 
 
-@dataclass(frozen=True)
-class ReportGroup:
-    """The reports of one artifact with one reason and status, by its owner or not."""
+class ReportGroup(NamedTuple):
+    """The reports of one artifact with one reason and status (a tuple: the queue reads
+    tens of thousands of them)."""
 
     reason: str
     status: str
-    self_report: bool  # filed by the artifact's owner
     count: int
     oldest: str  # ts of the oldest (string order, as the records compare)
     newest: str
-    answered: bool  # the owner replied in one of their discussions (never on a self-report)
-    first_seq: int  # the place of the oldest one in the fold's order (ties of `oldest`)
+    answered: int  # 1: the owner replied in the discussion of one not filed by them
+    # The oldest of those not filed by the owner: its ts, char(1), its place in the fold's
+    # order (which breaks ties of time); None when the owner filed them all.
+    others_first: str | None
+
+    @property
+    def others_oldest(self) -> str:
+        return (self.others_first or "").rpartition("\x01")[0]
+
+    @property
+    def others_seq(self) -> int:
+        return int((self.others_first or "").rpartition("\x01")[2])
 
 
 @dataclass
 class ArtifactReports:
-    """What the queue scores one artifact on: its reports grouped, the distinct reporters
-    per status, the moderator actions recorded on it and its safeguard now."""
+    """What the queue scores one artifact on: its reports grouped, the distinct people
+    behind the reports of the status asked for and their summed trust weights (the
+    owner's left out), the moderator actions recorded on it and its safeguard now."""
 
     artifact_id: str
     groups: list[ReportGroup] = field(default_factory=list)
-    reporters: dict[str, set[str]] = field(default_factory=dict)  # status -> usernames
+    reporters: int = 0
+    weight: float = 0.0  # not rounded
     actions: int = 0
     safeguard: Safeguard = field(default_factory=Safeguard)
 
@@ -103,57 +115,64 @@ def queue_inputs(
     conn: sqlite3.Connection,
     *,
     owners: dict[str, str],
+    weights: dict[str, float],
     status: str = "all",
     artifact_id: str | None = None,
 ) -> dict[str, ArtifactReports]:
     """The queue's inputs for every artifact of `owners` with a report (or only
     `artifact_id`): report counts per reason and status with their oldest and newest
-    times and whether the owner answered, the distinct reporters of `status` ("all":
-    every status), the action count and the safeguard. Grouped here so the queue scores
-    artifacts, not reports."""
+    times and whether the owner answered; for the reports of `status` ("all": every
+    status) the distinct reporters and the sum of their `weights` (1 for anyone not in
+    it; the owner counts as a reporter but weighs nothing); the action count and the
+    safeguard. Grouped here so the queue scores artifacts, not reports."""
     one = "AND r.artifact_id = ?" if artifact_id is not None else ""
     extra: tuple[object, ...] = (artifact_id,) if artifact_id is not None else ()
     found: dict[str, ArtifactReports] = {}
+    # CROSS JOIN keeps reports outside, read in the order of the index on (artifact_id,
+    # reason, status, ...), so the groups come without a sort.
     rows = conn.execute(
-        f"WITH {_OWNERS}, base AS ("
-        " SELECT r.seq, r.artifact_id, r.reason, r.status, r.ts,"
-        " r.reporter = o.author AS self_report,"
-        " r.reporter != o.author AND EXISTS (SELECT 1 FROM comments c"
+        f"WITH {_OWNERS} SELECT r.artifact_id, r.reason, r.status, count(*), min(r.ts),"
+        " max(r.ts), max(r.reporter != o.author AND EXISTS (SELECT 1 FROM comments c"
         "  WHERE c.discussion_id = r.discussion_id AND c.author = o.author"
-        "  AND c.moderation = 0 AND c.ts >= r.ts) AS answered"
-        f" FROM reports r JOIN owners o ON o.artifact_id = r.artifact_id WHERE 1 {one})"
-        " SELECT artifact_id, reason, status, self_report, count(*), min(ts), max(ts),"
-        " max(answered), min(ts || char(1) || printf('%020d', seq))"
-        " FROM base GROUP BY artifact_id, reason, status, self_report",
+        "  AND c.moderation = 0 AND c.ts >= r.ts)),"
+        " min(CASE WHEN r.reporter != o.author"
+        "  THEN r.ts || char(1) || printf('%020d', r.seq) END)"
+        " FROM reports r CROSS JOIN owners o ON o.artifact_id = r.artifact_id"
+        f" WHERE 1 {one} GROUP BY r.artifact_id, r.reason, r.status",
         (_json(owners), *extra),
     )
-    for aid, reason, state, own, count, oldest, newest, answered, first in rows:
-        item = found.get(aid) or found.setdefault(aid, ArtifactReports(aid))
-        seq = int(first.rpartition("\x01")[2])
-        group = ReportGroup(reason, state, bool(own), count, oldest, newest, bool(answered), seq)
-        item.groups.append(group)
+    make = ReportGroup._make
+    for row in rows:
+        aid = row[0]
+        item = found.get(aid)
+        if item is None:
+            item = found[aid] = ArtifactReports(aid)
+        item.groups.append(make(row[1:]))
     if not found:
         return found
-    ids, params = _marks(found)
-    which = "" if status == "all" else "AND status = ?"
+    which = "" if status == "all" else "AND r.status = ?"
     rows = conn.execute(
-        f"SELECT DISTINCT artifact_id, status, reporter FROM reports"
-        f" WHERE artifact_id IN {ids} {which}",
-        params + (() if status == "all" else (status,)),
+        f"WITH {_OWNERS}, weights(reporter, weight) AS MATERIALIZED"
+        " (SELECT key, value FROM json_each(?)),"
+        " people AS (SELECT DISTINCT r.artifact_id, r.reporter, o.author FROM reports r"
+        f" CROSS JOIN owners o ON o.artifact_id = r.artifact_id WHERE 1 {one} {which})"
+        " SELECT p.artifact_id, count(*),"
+        " sum(CASE WHEN p.reporter = p.author THEN 0.0 ELSE coalesce(w.weight, 1.0) END)"
+        " FROM people p LEFT JOIN weights w ON w.reporter = p.reporter"
+        " GROUP BY p.artifact_id",
+        (_json(owners), _json(weights), *extra, *(() if status == "all" else (status,))),
     )
-    for aid, state, reporter in rows:
-        found[aid].reporters.setdefault(state, set()).add(reporter)
-    rows = conn.execute(
-        f"SELECT artifact_id, count(*) FROM actions WHERE artifact_id IN {ids}"
-        " GROUP BY artifact_id",
-        params,
-    )
-    for aid, count in rows:
-        found[aid].actions = count
-    for aid, *values in conn.execute(
-        f"SELECT * FROM safeguards WHERE artifact_id IN {ids}", params
+    for aid, people, weight in rows:
+        found[aid].reporters, found[aid].weight = people, weight
+    one = "WHERE artifact_id = ?" if artifact_id is not None else ""
+    for aid, count in conn.execute(
+        f"SELECT artifact_id, count(*) FROM actions {one} GROUP BY artifact_id", extra
     ):
-        found[aid].safeguard = decode_safeguard(values)
+        if aid in found:
+            found[aid].actions = count
+    for aid, *values in conn.execute(f"SELECT * FROM safeguards {one}", extra):
+        if aid in found:
+            found[aid].safeguard = decode_safeguard(values)
     return found
 
 
