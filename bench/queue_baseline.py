@@ -44,6 +44,7 @@ from safeguards.records import (
     Report,
     ReportStatus,
     Safeguard,
+    Suspension,
 )
 from safeguards.research import _DTYPES, FREQUENCIES, GROUPINGS, UNCATEGORISED, _hours, _stats
 from safeguards.search import effective_categories, effective_tags
@@ -573,3 +574,12 @@ def my_access_requests(service: Safeguards, user: User) -> list[AccessRequest]:
     with _locked(service):
         mine = [r for r in service.state.access_requests.values() if r.user == user.username]
     return sorted(mine, key=lambda r: r.ts, reverse=True)
+
+
+def my_suspension(service: Safeguards, user: User) -> Suspension | None:
+    """The caller's suspension in force (what My activity shows), or None."""
+    if not user.signed_in:
+        return None
+    with _locked(service) as state:
+        found = state.active_suspension(user.username or "", service.clock())
+        return copy.copy(found) if found else None

@@ -875,8 +875,13 @@ class Safeguards:
         """The caller's suspension in force (what My activity shows), or None."""
         if not user.signed_in:
             return None
-        with self._lock:
-            return _copy(self.state.active_suspension(user.username or "", self.clock()))
+        with self.reading() as conn:
+            found = statequeries.latest_suspension(conn, user=user.username or "")
+        if found is None or found.lifted_ts is not None:
+            return None
+        if found.until is not None and self.clock() >= parse_ts(found.until):
+            return None
+        return found
 
     def active_suspensions(self, user: User) -> list[Suspension]:
         """Suspensions in force, newest first (moderators only)."""

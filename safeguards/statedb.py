@@ -779,8 +779,7 @@ class StateDB:
             snapshot, self._snapshot = self._snapshot, None
         for conn in idle:
             conn.close()
-        if snapshot is not None:
-            snapshot[1].close()
+        del snapshot  # not closed: a read may be using it; it closes once nothing does
 
     def close(self) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from safeguards.records import (
     ModerationAction,
     Report,
     Safeguard,
+    Suspension,
 )
 from safeguards.statedb import decode_safeguard, select_records
 
@@ -418,6 +419,17 @@ def reasons_answered(conn: sqlite3.Connection, *, action_ids: Iterable[str]) -> 
     for action_id, reason in rows:
         found.setdefault(action_id, set()).add(reason)
     return found
+
+
+def latest_suspension(conn: sqlite3.Connection, *, user: str) -> Suspension | None:
+    """The user's latest suspension (lifted or not, expired or not), or None."""
+    found = select_records(
+        conn,
+        "suspensions",
+        'seq = (SELECT max(seq) FROM suspensions WHERE "user" = ?)',
+        (user,),
+    )
+    return found[0] if found else None
 
 
 def access_requests_by(conn: sqlite3.Connection, *, user: str) -> list[AccessRequest]:

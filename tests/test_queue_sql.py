@@ -191,6 +191,7 @@ def assert_same(service: Safeguards) -> None:
         assert service.my_report_stories(user) == base.my_report_stories(service, user), name
         assert service.my_notices(user) == base.my_notices(service, user), name
         assert service.my_access_requests(user) == base.my_access_requests(service, user), name
+        assert service.my_suspension(user) == base.my_suspension(service, user), name
 
 
 def test_sql_read_models_equal_the_in_memory_ones(
@@ -205,6 +206,8 @@ def test_sql_read_models_equal_the_in_memory_ones(
     assert sum(r.status is ReportStatus.DISMISSED for r in state.reports.values()) >= 3
     assert state.appeals and state.suspensions and state.claims
     assert any(a.comment_id for a in state.actions)
+    assert service.my_suspension(service.user("user03")) is not None  # in force
+    assert service.my_suspension(service.user("user04")) is None  # lifted
     assert not service.db.lagging
     assert_same(service)
 
