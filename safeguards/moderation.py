@@ -26,7 +26,7 @@ from safeguards import statequeries
 from safeguards.cards import ParsedCard
 from safeguards.categories import REASON_BY_SLUG, ResponseTarget, parse_response_targets
 from safeguards.errors import Conflict, InvalidInput
-from safeguards.eventlog import parse_ts
+from safeguards.eventlog import gc_paused, parse_ts
 from safeguards.i18n import Term
 from safeguards.permissions import Action, User, authorize
 from safeguards.records import (
@@ -286,26 +286,29 @@ def build_queue(
     moment = now or datetime.now(UTC)
     targets = response_targets(_targets_spec(service))
     items: list[QueueItem] = []
-    with service.reading() as conn:
-        artifacts = service.catalog.get_many(statequeries.reported_artifacts(conn))
-        authors = {i: a.author for i, a in artifacts.items()}
-        records = _reporter_records(conn, authors)
-        kept = {
-            i: author
-            for i, author in authors.items()
-            if not wanted_kinds or artifacts[i].kind.value in wanted_kinds
-        }
-        weights = {who: record.weight for who, record in records.items()}
-        inputs = statequeries.queue_inputs(conn, owners=kept, weights=weights, status=status)
-    for artifact_id, found in inputs.items():
-        chosen = [g for g in found.groups if status == "all" or g.status == status]
-        if not chosen:
-            continue
-        if wanted_reasons and not any(g.reason in wanted_reasons for g in chosen):
-            continue
-        artifact = artifacts[artifact_id]
-        items.append(_queue_item(artifact, found, chosen, moment, targets))
-    items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
+    # Tens of thousands of short-lived rows: a cyclic collection meanwhile would walk
+    # every record of the State in memory again, for nothing.
+    with gc_paused():
+        with service.reading() as conn:
+            artifacts = service.catalog.get_many(statequeries.reported_artifacts(conn))
+            authors = {i: a.author for i, a in artifacts.items()}
+            records = _reporter_records(conn, authors)
+            kept = {
+                i: author
+                for i, author in authors.items()
+                if not wanted_kinds or artifacts[i].kind.value in wanted_kinds
+            }
+            weights = {who: record.weight for who, record in records.items()}
+            inputs = statequeries.queue_inputs(conn, owners=kept, weights=weights, status=status)
+        for artifact_id, found in inputs.items():
+            chosen = [g for g in found.groups if status == "all" or g.status == status]
+            if not chosen:
+                continue
+            if wanted_reasons and not any(g.reason in wanted_reasons for g in chosen):
+                continue
+            artifact = artifacts[artifact_id]
+            items.append(_queue_item(artifact, found, chosen, moment, targets))
+        items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
     return items
 
 
@@ -355,7 +358,7 @@ def _queue_item(
         newest=max(g.newest for g in chosen),
         age_hours=round(age_hours, 1),
         owner_answered=answered,
-        visibility=found.safeguard.visibility().value,
+        visibility=(found.safeguard or Safeguard()).visibility().value,
         actions=found.actions,
         weight=weight,
         **_windows(found, now, targets),

@@ -98,7 +98,7 @@ class ReportGroup(NamedTuple):
         return int((self.others_first or "").rpartition("\x01")[2])
 
 
-@dataclass
+@dataclass(slots=True)
 class ArtifactReports:
     """What the queue scores one artifact on: its reports grouped, the distinct people
     behind the reports of the status asked for and their summed trust weights (the
@@ -109,7 +109,7 @@ class ArtifactReports:
     reporters: int = 0
     weight: float = 0.0  # not rounded
     actions: int = 0
-    safeguard: Safeguard = field(default_factory=Safeguard)
+    safeguard: Safeguard | None = None  # None: none set (the catalog's defaults)
 
 
 def queue_inputs(
