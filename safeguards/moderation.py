@@ -2,17 +2,18 @@
 acting on it (alone or in bulk) and the audit log. No Gradio here.
 
 Every function takes the caller as a `User` and checks rights first (`VIEW_QUEUE` to
-read, `MODERATE` to act), so the UI and raw HTTP calls get the same refusal. State is
-read under the service's lock and copied out, so a page never renders half of a write
-and never holds a live record another request may change.
+read, `MODERATE` to act), so the UI and raw HTTP calls get the same refusal. The read
+models (the queue, an item, the audit log) read state.db through `Safeguards.reading`
+(one snapshot per read, see `statequeries`), so a page never renders half of a write and
+never holds a live record another request may change.
 """
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import math
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -21,10 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from safeguards import statequeries
 from safeguards.cards import ParsedCard
 from safeguards.categories import REASON_BY_SLUG, ResponseTarget, parse_response_targets
 from safeguards.errors import Conflict, InvalidInput
-from safeguards.eventlog import parse_ts
+from safeguards.eventlog import gc_paused, parse_ts
 from safeguards.i18n import Term
 from safeguards.permissions import Action, User, authorize
 from safeguards.records import (
@@ -38,7 +40,7 @@ from safeguards.records import (
     Safeguard,
 )
 from safeguards.service import MODERATION_ACTIONS, Safeguards
-from safeguards.state import ARTIFACT_ACTIONS, State
+from safeguards.state import ARTIFACT_ACTIONS
 from safeguards.textrules import clean_text
 
 QUEUE_STATUSES: tuple[str, ...] = ("open", "dismissed", "actioned", "all")
@@ -113,31 +115,12 @@ class ReporterRecord:
 
 
 def _reporter_records(
-    state: State, authors: dict[str, str], only: frozenset[str] | None = None
+    conn: sqlite3.Connection, authors: dict[str, str], only: frozenset[str] | None = None
 ) -> dict[str, ReporterRecord]:
-    """Records of every reporter (or of `only`), from the reports' statuses. `authors`
-    maps artifact id to owner for every reported artifact the records cover."""
-    counts: dict[str, list[int]] = {}
-    for report in state.reports.values():
-        if only is not None and report.reporter not in only:
-            continue
-        if authors.get(report.artifact_id) == report.reporter:
-            continue  # a self-report: no weight either way
-        row = counts.setdefault(report.reporter, [0, 0, 0])
-        row[0] += 1
-        if report.status is ReportStatus.ACTIONED:
-            row[1] += 1
-        elif report.status is ReportStatus.DISMISSED:
-            row[2] += 1
+    """Records of every reporter (or of `only`), from the reports' statuses in state.db.
+    `authors` maps artifact id to owner for every reported artifact the records cover."""
+    counts = statequeries.reporter_counts(conn, owners=authors, only=only)
     return {who: ReporterRecord(*row) for who, row in counts.items()}
-
-
-def _reporters_weight(
-    reports: Iterable[Report], artifact: Artifact, records: dict[str, ReporterRecord]
-) -> float:
-    """Summed weights of the distinct people behind `reports`; the owner weighs 0."""
-    people = {r.reporter for r in reports} - {artifact.author}
-    return round(sum(records.get(p, ReporterRecord()).weight for p in people), 2)
 
 
 # -- response windows -----------------------------------------------------------------
@@ -155,8 +138,8 @@ def _target(targets: dict[str, ResponseTarget], reason: str) -> ResponseTarget:
     return targets.get(reason) or targets["other"]
 
 
-def _due(report: Report, hours: float) -> datetime:
-    return parse_ts(report.ts) + timedelta(hours=hours)
+def _due(ts: str, hours: float) -> datetime:
+    return parse_ts(ts) + timedelta(hours=hours)
 
 
 # -- the priority score ---------------------------------------------------------------
@@ -303,21 +286,29 @@ def build_queue(
     moment = now or datetime.now(UTC)
     targets = response_targets(_targets_spec(service))
     items: list[QueueItem] = []
-    with service.locked_state() as state:
-        artifacts = service.catalog.get_many(state.reports_by_artifact)
-        records = _reporter_records(state, {i: a.author for i, a in artifacts.items()})
-        for artifact_id, report_ids in state.reports_by_artifact.items():
-            artifact = artifacts.get(artifact_id)
-            if artifact is None or (wanted_kinds and artifact.kind.value not in wanted_kinds):
-                continue
-            reports = [state.reports[r] for r in report_ids]
-            chosen = [r for r in reports if status == "all" or r.status.value == status]
+    # Tens of thousands of short-lived rows: a cyclic collection meanwhile would walk
+    # every record of the State in memory again, for nothing.
+    with gc_paused():
+        with service.reading() as conn:
+            artifacts = service.catalog.get_many(statequeries.reported_artifacts(conn))
+            authors = {i: a.author for i, a in artifacts.items()}
+            records = _reporter_records(conn, authors)
+            kept = {
+                i: author
+                for i, author in authors.items()
+                if not wanted_kinds or artifacts[i].kind.value in wanted_kinds
+            }
+            weights = {who: record.weight for who, record in records.items()}
+            inputs = statequeries.queue_inputs(conn, owners=kept, weights=weights, status=status)
+        for artifact_id, found in inputs.items():
+            chosen = [g for g in found.groups if status == "all" or g.status == status]
             if not chosen:
                 continue
-            if wanted_reasons and not any(r.reason in wanted_reasons for r in chosen):
+            if wanted_reasons and not any(g.reason in wanted_reasons for g in chosen):
                 continue
-            items.append(_queue_item(state, artifact, chosen, reports, moment, records, targets))
-    items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
+            artifact = artifacts[artifact_id]
+            items.append(_queue_item(artifact, found, chosen, moment, targets))
+        items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
     return items
 
 
@@ -326,20 +317,18 @@ def _targets_spec(service: Safeguards) -> str:
 
 
 def _queue_item(
-    state: State,
     artifact: Artifact,
-    chosen: list[Report],
-    every: list[Report],
+    found: statequeries.ArtifactReports,
+    chosen: list[statequeries.ReportGroup],
     now: datetime,
-    records: dict[str, ReporterRecord],
     targets: dict[str, ResponseTarget],
 ) -> QueueItem:
-    reporters = len({r.reporter for r in chosen})
-    weight = _reporters_weight(chosen, artifact, records)
-    severity = max(_severity(r.reason) for r in chosen)
-    oldest = min(r.ts for r in chosen)
+    """An item from its grouped reports (`chosen`: the groups of the status asked for)."""
+    weight = round(found.weight, 2)  # R: summed in SQL over the distinct reporters
+    severity = max(_severity(g.reason) for g in chosen)
+    oldest = min(g.oldest for g in chosen)
     age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
-    answered = any(_owner_replies(state, artifact, r) for r in chosen)
+    answered = any(g.answered for g in chosen)
     parts = score_parts(
         reporters=weight,
         severity=severity,
@@ -350,8 +339,8 @@ def _queue_item(
         owner_answered=answered,
     )
     counts: dict[str, int] = {}
-    for report in chosen:
-        counts[report.reason] = counts.get(report.reason, 0) + 1
+    for group in chosen:
+        counts[group.reason] = counts.get(group.reason, 0) + group.count
     ordered = sorted(counts, key=lambda slug: (-_severity(slug), -counts[slug], slug))
     return QueueItem(
         artifact_id=artifact.id,
@@ -359,67 +348,57 @@ def _queue_item(
         author=artifact.author,
         score=round(sum(parts.values()), 2),
         parts={k: round(v, 2) for k, v in parts.items()},
-        reporters=reporters,
-        reports=len(chosen),
-        open_reports=sum(r.status is ReportStatus.OPEN for r in every),
+        reporters=found.reporters,
+        reports=sum(counts.values()),
+        open_reports=sum(g.count for g in found.groups if g.status == ReportStatus.OPEN.value),
         reasons=tuple(ordered),
         severity=severity,
         reach=round(reach(artifact.downloads, artifact.likes, artifact.trending), 3),
         oldest=oldest,
-        newest=max(r.ts for r in chosen),
+        newest=max(g.newest for g in chosen),
         age_hours=round(age_hours, 1),
         owner_answered=answered,
-        visibility=state.safeguard(artifact.id).visibility().value,
-        actions=len(state.actions_by_artifact.get(artifact.id, ())),
+        visibility=(found.safeguard or Safeguard()).visibility().value,
+        actions=found.actions,
         weight=weight,
-        **_windows(state, artifact, every, now, targets),
+        **_windows(found, now, targets),
     )
 
 
 def _windows(
-    state: State,
-    artifact: Artifact,
-    every: list[Report],
-    now: datetime,
-    targets: dict[str, ResponseTarget],
+    found: statequeries.ArtifactReports, now: datetime, targets: dict[str, ResponseTarget]
 ) -> dict[str, object]:
     """The item's response windows over its open reports: when the first decision
     target passes (and the hours left until then), and, once the owner's target of the
     earliest unanswered report has passed with no answer from them on any open report,
     that target (the item is escalated). Reports by the owner have no owner window."""
-    pending = [r for r in every if r.status is ReportStatus.OPEN]
+    pending = [g for g in found.groups if g.status == ReportStatus.OPEN.value]
     if not pending:
         return {}
-    due = min(_due(r, _target(targets, r.reason).decision_hours) for r in pending)
-    found: dict[str, object] = {
+    due = min(_due(g.oldest, _target(targets, g.reason).decision_hours) for g in pending)
+    result: dict[str, object] = {
         "due": due.isoformat().replace("+00:00", "Z"),
         "hours_left": round((due - now).total_seconds() / 3600, 1),
     }
-    others = [r for r in pending if r.reporter != artifact.author]
-    if others and not any(_owner_replies(state, artifact, r) for r in others):
-        first = min(others, key=lambda r: _due(r, _target(targets, r.reason).owner_hours))
+    others = [g for g in pending if g.others_first is not None]
+    if others and not any(g.answered for g in others):
+        # The report whose owner target passes first (the earlier filed on a tie).
+        first = min(
+            others,
+            key=lambda g: (
+                _due(g.others_oldest, _target(targets, g.reason).owner_hours),
+                g.others_seq,
+            ),
+        )
         hours = _target(targets, first.reason).owner_hours
-        if _due(first, hours) < now:
-            found["escalated_hours"] = hours
-    return found
+        if _due(first.others_oldest, hours) < now:
+            result["escalated_hours"] = hours
+    return result
 
 
 def _severity(reason: str) -> int:
     found = REASON_BY_SLUG.get(reason)
     return found.severity if found else 1
-
-
-def _owner_replies(state: State, artifact: Artifact, report: Report) -> list[Comment]:
-    """The owner's own words in a report's discussion (not the echo of a moderator's
-    action, and not a self-report's text)."""
-    discussion = state.discussions.get(report.discussion_id)
-    if discussion is None or report.reporter == artifact.author:
-        return []
-    return [
-        c
-        for c in discussion.comments
-        if c.author == artifact.author and not c.moderation and c.ts >= report.ts
-    ]
 
 
 def _choices(values: object, what: str) -> list[str]:
@@ -516,46 +495,51 @@ def item_detail(
     authorize(user, Action.VIEW_QUEUE)
     moment = now or datetime.now(UTC)
     targets = response_targets(_targets_spec(service))
-    with service.locked_state() as state:
-        view = service.view(user, artifact_id)  # NotFound for unknown ids
-        artifact = view.artifact
-        reports = [state.reports[r] for r in state.reports_by_artifact.get(artifact.id, ())]
+    view = service.view(user, artifact_id)  # NotFound for unknown ids
+    artifact = view.artifact
+    with service.reading() as conn:
+        reports = statequeries.artifact_reports(conn, artifact_id=artifact.id)
         people = frozenset(r.reporter for r in reports)
-        theirs = {r.artifact_id for r in state.reports.values() if r.reporter in people}
+        theirs = statequeries.artifacts_reported_by(conn, reporters=people)
         authors = {i: a.author for i, a in service.catalog.get_many(theirs).items()}
-        records = _reporter_records(state, authors, people)
-        open_reports = [r for r in reports if r.status is ReportStatus.OPEN]
+        records = _reporter_records(conn, authors, people)
         responses = [
-            OwnerResponse(r.id, r.discussion_id, copy.copy(c))
+            OwnerResponse(r.id, r.discussion_id, c)
             for r in reports
-            for c in _owner_replies(state, artifact, r)
+            for c in statequeries.owner_replies(conn, report=r, owner=artifact.author)
         ]
-        actions = [state.actions[i] for i in state.actions_by_artifact.get(artifact.id, ())]
-        discussions = [
-            copy.deepcopy(state.discussions[d])
-            for d in state.discussions_by_artifact.get(artifact.id, ())
-        ]
-        guard = Safeguard(**vars(view.safeguard))
-        detail = ItemDetail(
-            artifact=artifact,
-            tags=list(view.tags),
-            categories=list(view.categories),
-            card=view.card,
-            safeguard=guard,
-            gated=view.gated,
-            content_warning=view.content_warning,
-            reports=[copy.deepcopy(r) for r in reports],
-            owner_responses=responses,
-            actions=list(actions),
-            history=_history(reports, actions),
-            discussions=discussions,
-            queue_item=_queue_item(state, artifact, open_reports, reports, moment, records, targets)
-            if open_reports
-            else None,
-            available_actions=available_actions(guard, bool(open_reports), artifact.gated),
-            reporter_records=records,
+        actions = statequeries.artifact_actions(conn, artifact_id=artifact.id)
+        discussions = statequeries.artifact_discussions(conn, artifact_id=artifact.id)
+        inputs = statequeries.queue_inputs(
+            conn,
+            owners={artifact.id: artifact.author},
+            weights={who: record.weight for who, record in records.items()},
+            status="open",
+            artifact_id=artifact.id,
         )
-    return detail
+    found = inputs.get(artifact.id)
+    chosen = [g for g in found.groups if g.status == ReportStatus.OPEN.value] if found else []
+    has_open = bool(chosen)
+    guard = Safeguard(**vars(view.safeguard))
+    return ItemDetail(
+        artifact=artifact,
+        tags=list(view.tags),
+        categories=list(view.categories),
+        card=view.card,
+        safeguard=guard,
+        gated=view.gated,
+        content_warning=view.content_warning,
+        reports=reports,
+        owner_responses=responses,
+        actions=actions,
+        history=_history(reports, actions),
+        discussions=discussions,
+        queue_item=_queue_item(artifact, found, chosen, moment, targets)
+        if found is not None and has_open
+        else None,
+        available_actions=available_actions(guard, has_open, artifact.gated),
+        reporter_records=records,
+    )
 
 
 def available_actions(
@@ -642,9 +626,9 @@ def act(
         override_claim=override_claim,
     )
     aid = str(artifact_id)
-    with service.locked_state() as state:
-        actions = [state.actions[i] for i in state.actions_by_artifact.get(aid, ())]
-        guard = Safeguard(**vars(state.safeguard(aid)))
+    with service.reading() as conn:  # the action is in state.db once `moderate` returns
+        actions = statequeries.artifact_actions(conn, artifact_id=aid)
+        guard = statequeries.safeguard(conn, artifact_id=aid)
     mine = next(
         (
             a
@@ -720,58 +704,15 @@ def audit_log(
     part = _filter_text(artifact, "artifact").lower()
     start = _bound(since, "since", end_of_day=False)
     end = _bound(until, "until", end_of_day=True)
-    with service.locked_state() as state:
-        entries = [
-            (
-                a.ts,
-                a.moderator,
-                a.action,
-                a.artifact_id,
-                a.note,
-                a.discussion_id,
-                a.comment_id,
-                a.id,
-            )
-            for a in state.actions
-        ]
-        entries += [  # appeal decisions are decisions too
-            (
-                p.decided_ts or "",
-                p.decided_by or "",
-                f"appeal_{p.status.value}",
-                p.artifact_id,
-                p.decision_note or "",
-                None,
-                None,
-                p.id,
-            )
-            for p in state.appeals.values()
-            if p.decided_ts
-        ]
-        entries = [(*e, "") for e in entries]
-        entries += _suspension_entries(state)
+    with service.reading() as conn:
+        entries = statequeries.audit_rows(
+            conn, moderator=who, action=what, artifact=part, since=start, until=end
+        )
     rows = [
         dict(zip(AUDIT_COLUMNS, (ts, mod, act, art, note, d or "", c or "", ref, u), strict=True))
         for ts, mod, act, art, note, d, c, ref, u in entries
-        if (not who or mod.lower() == who)
-        and (not what or act == what)
-        and (not part or part in art.lower())
-        and (start is None or parse_ts(ts) >= start)
-        and (end is None or parse_ts(ts) <= end)
     ]
-    rows.sort(key=lambda r: (r["ts"], r["action_id"]), reverse=True)
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
-
-
-def _suspension_entries(state: State) -> list[tuple]:
-    """Audit rows of suspensions and of their early lifting (no artifact: the user)."""
-    entries: list[tuple] = []
-    for s in state.suspensions.values():
-        entries.append((s.ts, s.moderator, "suspend_user", "", s.note, None, None, s.id, s.user))
-        if s.lifted_ts:
-            lift = (s.lifted_ts, s.lifted_by or "", "lift_suspension", "", s.lift_note or "")
-            entries.append((*lift, None, None, s.id, s.user))
-    return entries
 
 
 def _bound(value: object, name: str, *, end_of_day: bool) -> datetime | None:
@@ -817,7 +758,5 @@ def export_audit_csv(service: Safeguards, user: User, out_dir: Path, **filters: 
 def moderators_seen(service: Safeguards, user: User) -> list[str]:
     """Moderators who have acted, for the audit log's filter."""
     authorize(user, Action.VIEW_QUEUE)
-    with service.locked_state() as state:
-        found = {a.moderator for a in state.actions}
-        found |= {s.moderator for s in state.suspensions.values()}
-        return sorted(found)
+    with service.reading() as conn:
+        return statequeries.moderators(conn)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import tempfile
 import zipfile
 from datetime import UTC, datetime
@@ -32,15 +33,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from safeguards import transparency
+from safeguards import statequeries, transparency
 from safeguards.demo_seed import is_demo_event
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import parse_ts, read_events
 from safeguards.permissions import Action, User, authorize
-from safeguards.records import Report, ReportStatus
+from safeguards.records import ReportStatus
 from safeguards.search import effective_categories, effective_tags
 from safeguards.service import Safeguards
-from safeguards.state import ARTIFACT_ACTIONS, EVENT_TYPES, State
+from safeguards.state import ARTIFACT_ACTIONS, EVENT_TYPES
 
 GROUPINGS: tuple[str, ...] = ("reason", "kind", "category")
 FREQUENCIES: dict[str, str] = {"D": "D", "W": "W", "M": "M"}  # day, week (Mon-Sun), month
@@ -76,18 +77,22 @@ def reports_over_time(
         raise InvalidInput("err.group_by", values=", ".join(GROUPINGS))
     if not isinstance(freq, str) or freq not in FREQUENCIES:
         raise InvalidInput("err.period")
-    rows: list[tuple[str, str]] = []
-    with service.locked_state() as state:
-        for report in state.reports.values():
-            for group in _groups(service, state, report, by):
-                rows.append((report.ts, group))
+    rows: list[tuple[str, str, int]] = []  # (time filed, group, reports filed then)
+    with service.reading() as conn:
+        if by == "reason":
+            counted = statequeries.report_counts_by(conn, column="reason")
+            rows = [(ts, reason, n) for reason, ts, n in counted]
+        else:
+            counted = statequeries.report_counts_by(conn, column="artifact_id")
+            groups = _groups(service, conn, {aid for aid, _, _ in counted}, by)
+            rows = [(ts, group, n) for aid, ts, n in counted for group in groups[aid]]
     columns = ["period", "group", "reports"]
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, _DTYPES, strict=True)})
-    frame = pd.DataFrame(rows, columns=["ts", "group"])
+    frame = pd.DataFrame(rows, columns=["ts", "group", "n"])
     times = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").dt.tz_localize(None)
     frame["period"] = times.dt.to_period(FREQUENCIES[freq]).dt.start_time
-    counts = frame.groupby(["period", "group"]).size()
+    counts = frame.groupby(["period", "group"])["n"].sum()
     periods = pd.period_range(
         frame["period"].min(), frame["period"].max(), freq=FREQUENCIES[freq]
     ).start_time
@@ -98,16 +103,25 @@ def reports_over_time(
     return out
 
 
-def _groups(service: Safeguards, state: State, report: Report, by: str) -> list[str]:
-    if by == "reason":
-        return [report.reason]
-    artifact = service.catalog.get(report.artifact_id)
-    if artifact is None:
-        return ["unknown"]
-    if by == "kind":
-        return [artifact.kind.value]
-    tags = effective_tags(artifact.tags, state.merged_tags.get(artifact.id, []))
-    return list(effective_categories(artifact.categories, tags)) or [UNCATEGORISED]
+def _groups(
+    service: Safeguards, conn: sqlite3.Connection, artifact_ids: set[str], by: str
+) -> dict[str, list[str]]:
+    """Per artifact, the groups its reports count in: its kind, or its categories now
+    (merged tag proposals included)."""
+    artifacts = service.catalog.get_many(artifact_ids)
+    merged = statequeries.merged_tags(conn, artifact_ids=artifacts) if by == "category" else {}
+    found: dict[str, list[str]] = {}
+    for artifact_id in artifact_ids:
+        artifact = artifacts.get(artifact_id)
+        if artifact is None:
+            found[artifact_id] = ["unknown"]
+        elif by == "kind":
+            found[artifact_id] = [artifact.kind.value]
+        else:
+            tags = effective_tags(artifact.tags, merged.get(artifact.id, []))
+            categories = list(effective_categories(artifact.categories, tags))
+            found[artifact_id] = categories or [UNCATEGORISED]
+    return found
 
 
 def response_times(service: Safeguards, user: User) -> dict:
@@ -124,49 +138,27 @@ def response_times(service: Safeguards, user: User) -> dict:
     owner_pending = 0
     action_hours: list[float] = []
     action_pending = 0
-    with service.locked_state() as state:
-        for report in state.reports.values():
-            filed = parse_ts(report.ts)
-            artifact = service.catalog.get(report.artifact_id)
-            if artifact is not None and artifact.author != report.reporter:
-                reply = _first_owner_reply(state, report, artifact.author)
-                if reply is None:
-                    owner_pending += 1
-                else:
-                    owner_hours.append(_hours(filed, parse_ts(reply)))
-            decided = _first_decision(state, report)
-            if decided is None:
-                if report.status is ReportStatus.OPEN:
-                    action_pending += 1
+    with service.reading() as conn:
+        reported = statequeries.reported_artifacts(conn)
+        owners = {i: a.author for i, a in service.catalog.get_many(reported).items()}
+        timings = statequeries.report_timings(conn, owners=owners, decisions=ARTIFACT_ACTIONS)
+    for ts, status, owner_counts, reply, decided in timings:
+        filed = parse_ts(ts)
+        if owner_counts:
+            if reply is None:
+                owner_pending += 1
             else:
-                action_hours.append(_hours(filed, parse_ts(decided)))
-        total = len(state.reports)
+                owner_hours.append(_hours(filed, parse_ts(reply)))
+        if decided is None:
+            if status == ReportStatus.OPEN.value:
+                action_pending += 1
+        else:
+            action_hours.append(_hours(filed, parse_ts(decided)))
     return {
-        "reports": total,
+        "reports": len(timings),
         "owner_response": _stats(owner_hours, owner_pending),
         "moderator_action": _stats(action_hours, action_pending),
     }
-
-
-def _first_owner_reply(state: State, report: Report, owner: str) -> str | None:
-    discussion = state.discussions.get(report.discussion_id)
-    if discussion is None:
-        return None
-    times = [
-        c.ts
-        for c in discussion.comments
-        if c.author == owner and not c.moderation and c.ts >= report.ts
-    ]
-    return min(times, default=None)
-
-
-def _first_decision(state: State, report: Report) -> str | None:
-    times = [
-        state.actions[i].ts
-        for i in state.actions_by_artifact.get(report.artifact_id, ())
-        if state.actions[i].action in ARTIFACT_ACTIONS and state.actions[i].ts >= report.ts
-    ]
-    return min(times, default=None)
 
 
 def _hours(start: datetime, end: datetime) -> float:
@@ -194,25 +186,21 @@ def most_reported(service: Safeguards, user: User, limit: int = 20) -> pd.DataFr
     authorize(user, Action.VIEW_QUEUE)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise InvalidInput("err.limit")
-    rows = []
-    with service.locked_state() as state:
-        for artifact_id, report_ids in state.reports_by_artifact.items():
-            reports = [state.reports[r] for r in report_ids]
-            artifact = service.catalog.get(artifact_id)
-            reasons: dict[str, int] = {}
-            for report in reports:
-                reasons[report.reason] = reasons.get(report.reason, 0) + 1
-            rows.append(
-                {
-                    "artifact_id": artifact_id,
-                    "kind": artifact.kind.value if artifact else "unknown",
-                    "reporters": len({r.reporter for r in reports}),
-                    "reports": len(reports),
-                    "open": sum(r.status is ReportStatus.OPEN for r in reports),
-                    "top_reason": max(sorted(reasons), key=reasons.__getitem__),
-                    "last_report": max(r.ts for r in reports),
-                }
-            )
+    with service.reading() as conn:
+        found = statequeries.most_reported_rows(conn)
+    artifacts = service.catalog.get_many([row[0] for row in found])
+    rows = [
+        {
+            "artifact_id": artifact_id,
+            "kind": artifacts[artifact_id].kind.value if artifact_id in artifacts else "unknown",
+            "reporters": reporters,
+            "reports": reports,
+            "open": open_reports,
+            "top_reason": top_reason,
+            "last_report": last_report,
+        }
+        for artifact_id, reporters, reports, open_reports, top_reason, last_report in found
+    ]
     columns = ["artifact_id", "kind", "reporters", "reports", "open", "top_reason", "last_report"]
     frame = pd.DataFrame(rows, columns=columns)
     frame = frame.sort_values(

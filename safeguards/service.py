@@ -13,6 +13,7 @@ import contextlib
 import copy
 import logging
 import secrets
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from safeguards import demo_seed
+from safeguards import demo_seed, statequeries
 from safeguards.cards import CARD_ERRORS, ParsedCard, metadata_diff, parse_card, with_added_tags
 from safeguards.catalog import CATALOG_CACHE_DIR, Catalog, load_catalog
 from safeguards.categories import CATEGORY_BY_SLUG, NFAA_TAG, REASON_BY_SLUG
@@ -176,6 +177,7 @@ class Safeguards:
         self.catalog = catalog
         self.log = log_writer
         self._lock = threading.RLock()
+        self._snapshot_lock = threading.Lock()  # one read at a time on the in-memory copy
         self._preference_times: dict[str, list[datetime]] = {}
         if db is None or state is None:
             db = StateDB(settings.state_dir)
@@ -209,11 +211,25 @@ class Safeguards:
         return cls(settings, catalog, log_writer, db, state)
 
     @contextlib.contextmanager
-    def locked_state(self) -> Iterator[State]:
-        """The state under the service lock, for the read models outside this module
-        (moderation, research)."""
-        with self._lock:
-            yield self.state
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection to state.db for the read models (`statequeries`), one
+        snapshot for the whole `with` block, without the service lock.
+
+        A write's rows are committed to state.db before its caller is told it is saved
+        (`StateDB.commit_written`, called by the log writer after the fsync), so a read
+        that follows a write sees it. When this process has stopped writing state.db
+        (another process wrote it, or a write to it failed: `StateDB.lagging`), the file
+        may miss what this process acknowledged: the read then gets a copy of the State
+        in memory instead."""
+        db = self.db
+        if not db.lagging:
+            with db.reader() as conn:
+                yield conn
+            return
+        with self._snapshot_lock:
+            with self._lock:
+                conn = self.db.snapshot(self.state)
+            yield conn
 
     # -- identity ---------------------------------------------------------------------
 
@@ -308,8 +324,8 @@ class Safeguards:
 
     def my_reports(self, user: User) -> list[Report]:
         authorize(user, Action.REPORT)
-        with self._lock:
-            mine = [r for r in self.state.reports.values() if r.reporter == user.username]
+        with self.reading() as conn:
+            mine = statequeries.reports_by(conn, reporter=user.username or "")
         return sorted(mine, key=lambda r: r.ts, reverse=True)
 
     def my_report_stories(self, user: User) -> list[ReportStory]:
@@ -317,30 +333,32 @@ class Safeguards:
         decisions taken on the artifact since, newest change first."""
         authorize(user, Action.REPORT)
         stories = []
-        with self._lock:
-            state = self.state
-            for report in (r for r in state.reports.values() if r.reporter == user.username):
-                artifact = self.catalog.get(report.artifact_id)
-                if artifact is None:
-                    continue
-                discussion = state.discussions.get(report.discussion_id)
-                comments = discussion.comments if discussion else []
-                answers = [c for c in comments if c.author == artifact.author and not c.moderation]
-                decisions = [
-                    state.actions[i]
-                    for i in state.actions_by_artifact.get(report.artifact_id, ())
-                    if state.actions[i].ts >= report.ts
-                    and state.actions[i].action not in DISCUSSION_ACTIONS
-                ]
-                times = [report.ts, *(c.ts for c in comments), *(d.ts for d in decisions)]
-                stories.append(
-                    ReportStory(
-                        report=copy.deepcopy(report),
-                        owner_answer=copy.copy(answers[-1]) if answers else None,
-                        decisions=decisions,
-                        last_change=max(times),
-                    )
+        with self.reading() as conn:
+            reports = statequeries.reports_by(conn, reporter=user.username or "")
+            artifacts = self.catalog.get_many({r.artifact_id for r in reports})
+            reports = [r for r in reports if r.artifact_id in artifacts]
+            threads = statequeries.discussion_comments(
+                conn, discussion_ids={r.discussion_id for r in reports}
+            )
+            actions = statequeries.actions_on(conn, artifact_ids=artifacts)
+        for report in reports:
+            artifact = artifacts[report.artifact_id]
+            comments = threads.get(report.discussion_id, [])
+            answers = [c for c in comments if c.author == artifact.author and not c.moderation]
+            decisions = [
+                a
+                for a in actions.get(report.artifact_id, ())
+                if a.ts >= report.ts and a.action not in DISCUSSION_ACTIONS
+            ]
+            times = [report.ts, *(c.ts for c in comments), *(d.ts for d in decisions)]
+            stories.append(
+                ReportStory(
+                    report=report,
+                    owner_answer=answers[-1] if answers else None,
+                    decisions=decisions,
+                    last_change=max(times),
                 )
+            )
         return sorted(stories, key=lambda s: s.last_change, reverse=True)
 
     def my_notices(self, user: User) -> list[Notice]:
@@ -349,33 +367,35 @@ class Safeguards:
         authorize(user, Action.APPEAL)
         now = datetime.now(UTC)
         notices = []
-        with self._lock:
-            state = self.state
-            for action in state.actions:
-                about_me = self.appealable(user, action) and (
-                    action.comment_id or action.action not in DISCUSSION_ACTIONS
+        with self.reading() as conn:
+            acted = self.catalog.get_many(statequeries.acted_artifacts(conn))
+            owned = [i for i, artifact in acted.items() if user.owns(artifact)]
+            actions = statequeries.actions_about(
+                conn, user=user.username or "", owned=owned, thread_actions=DISCUSSION_ACTIONS
+            )
+            ids = [a.id for a in actions]
+            appeals = statequeries.appeals_of(conn, action_ids=ids)
+            reasons = statequeries.reasons_answered(conn, action_ids=ids)
+        for action in actions:
+            appeal = appeals.get(action.id)
+            deadline = self.appeal_deadline(action)
+            notices.append(
+                Notice(
+                    action=action,
+                    reasons=sorted(reasons.get(action.id, ())),
+                    appeal=appeal,
+                    deadline=deadline.strftime("%Y-%m-%d"),
+                    can_appeal=action.action in APPEALABLE_ACTIONS
+                    and appeal is None
+                    and now <= deadline,
                 )
-                if not about_me or action.action == "dismiss":
-                    continue
-                appeal = state.appeals.get(state.appeal_by_action.get(action.id, ""))
-                deadline = self.appeal_deadline(action)
-                notices.append(
-                    Notice(
-                        action=action,
-                        reasons=sorted({r.reason for r in state.reports_answered_by(action)}),
-                        appeal=copy.copy(appeal) if appeal else None,
-                        deadline=deadline.strftime("%Y-%m-%d"),
-                        can_appeal=action.action in APPEALABLE_ACTIONS
-                        and appeal is None
-                        and now <= deadline,
-                    )
-                )
+            )
         return sorted(notices, key=lambda n: (n.action.ts, n.action.id), reverse=True)
 
     def my_access_requests(self, user: User) -> list[AccessRequest]:
         authorize(user, Action.REQUEST_ACCESS)
-        with self._lock:
-            mine = [r for r in self.state.access_requests.values() if r.user == user.username]
+        with self.reading() as conn:
+            mine = statequeries.access_requests_by(conn, user=user.username or "")
         return sorted(mine, key=lambda r: r.ts, reverse=True)
 
     def proposal_diff(self, user: User, proposal_id: str) -> str:
@@ -855,8 +875,13 @@ class Safeguards:
         """The caller's suspension in force (what My activity shows), or None."""
         if not user.signed_in:
             return None
-        with self._lock:
-            return _copy(self.state.active_suspension(user.username or "", self.clock()))
+        with self.reading() as conn:
+            found = statequeries.latest_suspension(conn, user=user.username or "")
+        if found is None or found.lifted_ts is not None:
+            return None
+        if found.until is not None and self.clock() >= parse_ts(found.until):
+            return None
+        return found
 
     def active_suspensions(self, user: User) -> list[Suspension]:
         """Suspensions in force, newest first (moderators only)."""

@@ -21,6 +21,12 @@ the database never holds an event its position does not cover, nor the reverse.
   tells a process that another one wrote the database since its own last commit, and it
   then stops writing it (its events stay in the log, and the next start-up applies them)
   rather than overwrite newer rows with its older view.
+* Reads (`reader`, used by `statequeries`): read-only connections from a small pool, so
+  the read models run in SQL beside the writer (WAL). A write is committed here before
+  the writer's caller is told it is saved, so a read after a write sees it. When this
+  process has stopped writing the database (`behind`), a read gets a private in-memory
+  copy of the State instead (`snapshot_reader`), so it never shows less than the process
+  acknowledged.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ import sqlite3
 import threading
 import time
 import typing
-from collections.abc import Iterable
+import urllib.parse
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +58,7 @@ from safeguards.eventlog import (
     gc_paused,
     list_files,
     parse_lines,
+    parse_ts,
 )
 from safeguards.state import State
 
@@ -61,8 +69,8 @@ DB_NAME = "state.db"
 # is then rebuilt from the log instead of being read with the wrong meaning.
 # 2: access decision notes; 3: claims, hide/lock reasons, guidelines version;
 # 4: interaction limits, suspensions, members' first activity;
-# 5: access forms and the answers to them.
-SCHEMA_VERSION = 5
+# 5: access forms and the answers to them; 6: indexes for the SQL read models.
+SCHEMA_VERSION = 6
 # The rate limits look back one hour; older times are not loaded.
 TIMES_KEPT = timedelta(days=1)
 PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events
@@ -97,6 +105,12 @@ _INDEXES = (
     "appeals(action_id)",
     "appeals(status)",
     "suspensions(user)",
+    # The read models (statequeries): the queue by status, My activity, the audit log.
+    "reports(status, artifact_id, reporter)",
+    "reports(artifact_id, reason, status, ts, reporter, discussion_id)",  # covers the queue
+    "access_requests(user)",
+    "actions(comment_id)",
+    "comments(discussion_id, author)",
 )
 
 
@@ -235,6 +249,32 @@ _READERS = {table: _reader(table, cls) for table, (cls, _) in RECORD_TABLES.item
 _SAFEGUARD_DECODERS = [_decoder(hint) for hint in typing.get_type_hints(records.Safeguard).values()]
 
 
+def select_records(
+    conn: sqlite3.Connection, table: str, where: str = "", params: Iterable[Any] = ()
+) -> list[Any]:
+    """The records of `table` whose rows match `where` (SQL over its columns), in the
+    order the fold made them (the order of the State's dicts and lists)."""
+    cls = RECORD_TABLES[table][0]
+    select, decoders = _READERS[table]
+    if where:
+        select = select.replace(" ORDER BY seq", f" WHERE {where} ORDER BY seq")
+    found = []
+    for row in conn.execute(select, tuple(params)):
+        values = list(row)
+        for i, decode in decoders:
+            values[i] = decode(values[i])
+        found.append(cls(*values))
+    return found
+
+
+def decode_safeguard(row: Iterable[Any] | None) -> records.Safeguard:
+    """A `safeguards` row without its artifact_id (None: the catalog's defaults)."""
+    if row is None:
+        return records.Safeguard()
+    values = [decode(v) for decode, v in zip(_SAFEGUARD_DECODERS, row, strict=True)]
+    return records.Safeguard(*values)
+
+
 def _record_rows(table: str, record: Any) -> tuple[str, tuple[Any, ...]]:
     return _UPSERT[table], _ROWS[table](record)
 
@@ -296,6 +336,36 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+READERS_KEPT = 4  # idle read-only connections kept open
+
+
+def _connect_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection (`mode=ro`, and `query_only` on top)."""
+    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+    conn = sqlite3.connect(
+        uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30.0
+    )
+    conn.execute("PRAGMA query_only=ON")
+    _add_functions(conn)
+    return conn
+
+
+def _py_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _ts_key(value: Any) -> Any:
+    return format_ts(parse_ts(value)) if isinstance(value, str) else value
+
+
+def _add_functions(conn: sqlite3.Connection) -> None:
+    """Python's meaning where SQLite's differs: `py_lower` lowers every letter (SQLite's
+    `lower` only ASCII), `ts_key` is a time as `format_ts` writes it (so a time written
+    another way still compares as the time it is)."""
+    conn.create_function("py_lower", 1, _py_lower, deterministic=True)
+    conn.create_function("ts_key", 1, _ts_key, deterministic=True)
+
+
 def _hash_prefix(path: Path, size: int) -> tuple[Any, int] | None:
     """SHA-256 and newline count of the first `size` bytes of `path` (read in chunks,
     never the whole file at once), or None when the file is shorter."""
@@ -333,6 +403,14 @@ class StateDB:
         self._generation = 0
         self.behind = False  # another writer (or a failure) made this process stop writing
         self.last_open: dict[str, Any] = {}  # what the last open did (mode, reason, seconds)
+        # Read-only connections for the read models (`reader`): idle ones wait here. The
+        # epoch changes when the file may have been replaced (a rebuild, a close), so a
+        # connection handed out before goes back closed instead of into the pool.
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._reader_epoch = 0
+        # The in-memory copy of the State that reads use while this process is behind.
+        self._snapshot: tuple[tuple[int, int, int], sqlite3.Connection] | None = None
 
     # -- start-up -------------------------------------------------------------------
 
@@ -356,6 +434,7 @@ class StateDB:
                 mode, applied = "rebuild", state.event_count + state.skipped
             state.touched = []
             self.behind = False
+            self._drop_readers()  # a rebuild replaced the file they read
         self.last_open = {
             "mode": mode,
             "reason": reason,
@@ -635,9 +714,77 @@ class StateDB:
             assert self._conn is not None
             return self._conn.execute(sql, params).fetchall()
 
+    # -- reads ----------------------------------------------------------------------
+
+    @property
+    def lagging(self) -> bool:
+        """Whether the file may hold less than the State this process acknowledged: it
+        stopped writing it (`behind`), or the database is closed (a demo reset)."""
+        return self.behind or self._conn is None
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection from the pool, inside one read transaction: the queries
+        of one read model see one snapshot of the file, and never wait for the writer
+        (WAL). Callers check `lagging` first (see `Safeguards.reading`)."""
+        with self._readers_lock:
+            epoch = self._reader_epoch
+            conn = self._readers.pop() if self._readers else None
+        if conn is None:
+            conn = _connect_reader(self.path)
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")  # ends the read transaction (nothing is written)
+        except BaseException:
+            conn.close()
+            raise
+        with self._readers_lock:
+            if epoch == self._reader_epoch and len(self._readers) < READERS_KEPT:
+                self._readers.append(conn)
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    def snapshot(self, state: State) -> sqlite3.Connection:
+        """An in-memory database of `state`, for reads while the file lags behind it (the
+        caller holds the service lock, so `state` does not change meanwhile, and uses the
+        connection under its own lock). Made again only when the state has changed; it
+        costs a rebuild's writes, which is why it is only the fallback."""
+        key = (id(state), state.event_count, state.skipped)
+        if self._snapshot is not None and self._snapshot[0] == key:
+            return self._snapshot[1]
+        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        conn.execute("BEGIN")
+        for statement in _schema():
+            conn.execute(statement)
+        _write_all(conn, state, ())
+        for statement in _index_statements():
+            conn.execute(statement)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA query_only=ON")
+        _add_functions(conn)
+        if self._snapshot is not None:
+            self._snapshot[1].close()
+        self._snapshot = (key, conn)
+        log.warning("%s: lags behind this process; reads use a copy of the state", self.path)
+        return conn
+
+    def _drop_readers(self) -> None:
+        with self._readers_lock:
+            idle, self._readers = self._readers, []
+            self._reader_epoch += 1
+            snapshot, self._snapshot = self._snapshot, None
+        for conn in idle:
+            conn.close()
+        del snapshot  # not closed: a read may be using it; it closes once nothing does
+
     def close(self) -> None:
         with self._lock:
             self._close_locked()
+            self._drop_readers()
 
     def _close_locked(self) -> None:
         if self._conn is not None:
