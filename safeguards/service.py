@@ -178,6 +178,9 @@ class Safeguards:
         self.log = log_writer
         self._lock = threading.RLock()
         self._snapshot_lock = threading.Lock()  # one read at a time on the in-memory copy
+        # Held while a demo reset swaps the state folder and `self.db`, and while a read
+        # opens its connection: a read never opens a file that is being moved.
+        self._db_swap_lock = threading.Lock()
         self._preference_times: dict[str, list[datetime]] = {}
         if db is None or state is None:
             db = StateDB(settings.state_dir)
@@ -221,11 +224,13 @@ class Safeguards:
         (another process wrote it, or a write to it failed: `StateDB.lagging`), the file
         may miss what this process acknowledged: the read then gets a copy of the State
         in memory instead."""
-        db = self.db
-        if not db.lagging:
-            with db.reader() as conn:
+        with contextlib.ExitStack() as stack:
+            with self._db_swap_lock:
+                db = self.db
+                conn = None if db.lagging else stack.enter_context(db.reader())
+            if conn is not None:
                 yield conn
-            return
+                return
         with self._snapshot_lock:
             with self._lock:
                 conn = self.db.snapshot(self.state)
@@ -1065,15 +1070,16 @@ class Safeguards:
         with self._lock:
             self.log.wait_idle()
             self.log.close()  # the next event opens a new file in the new folder
-            self.db.close()  # state.db moves with the folder; a new one is built
-            try:
-                kept = demo_seed.reset_demo(state_dir=self.settings.state_dir, now=now)
-            finally:
-                hold_moved_state_folder(self.settings.state_dir)
-                self.db = StateDB(self.settings.state_dir)
-                self.log.on_written = self.db.commit_written
-                self.state = self.db.open_state()
-                self._preference_times.clear()
+            with self._db_swap_lock:
+                self.db.close()  # state.db moves with the folder; a new one is built
+                try:
+                    kept = demo_seed.reset_demo(state_dir=self.settings.state_dir, now=now)
+                finally:
+                    hold_moved_state_folder(self.settings.state_dir)
+                    self.db = StateDB(self.settings.state_dir)
+                    self.log.on_written = self.db.commit_written
+                    self.state = self.db.open_state()
+                    self._preference_times.clear()
         log.warning(
             "demo reset by %s: the previous state folder is kept at %s", user.username, kept
         )

@@ -734,6 +734,9 @@ class StateDB:
             conn = _connect_reader(self.path)
         try:
             conn.execute("BEGIN")
+            # The first read takes the snapshot (and opens the WAL) now, while the caller
+            # knows the file is where it was (see `Safeguards.reading`).
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
             try:
                 yield conn
             finally:
