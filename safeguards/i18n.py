@@ -572,6 +572,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "No access request with id “{id}”.",
         "没有 ID 为“{id}”的访问申请。",
     ),
+    "err.access_decision": (
+        "Decide with “approve” or “reject”.",
+        "请用“approve”（批准）或“reject”（拒绝）作出决定。",
+    ),
     "err.no_comment": (
         "No comment with id “{id}” in this discussion.",
         "此讨论中没有 ID 为“{id}”的评论。",

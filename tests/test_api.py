@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -413,6 +414,124 @@ def test_appeal_is_the_owners_once_with_a_statement(
     with pytest.raises(AppError, match="already"):
         client(OWNER).predict(action_id, "Again.", api_name="/appeal")
     assert len(events(app)) == before
+
+
+def test_every_named_endpoint_is_documented(http: Callable[[str], httpx.Client]) -> None:
+    """The README's API section names each endpoint the running app serves."""
+    info = http("alice").get("/gradio_api/info").json()
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## API\n", 1)[1].split("\n## ", 1)[0]
+    served = set(info["named_endpoints"])
+    assert {"/search", "/report", "/moderate", "/claim", "/decide_access"} <= served
+    missing = sorted(name for name in served if f"`{name}`" not in section)
+    assert not missing, f"endpoints missing from the README's API section: {missing}"
+
+
+THREADED = "demo-studio/neighbourhood-reviews"  # demo-studio's: hide and lock over the API
+PORTRAITS = "demo-studio/scraped-portraits-40k"  # demo-studio's, gated, no form in its card
+
+
+def refused(app: RunningApp, call: Callable[[], Any], message: str) -> None:
+    """The call is refused with `message` and writes nothing."""
+    before = len(events(app))
+    with pytest.raises(AppError, match=message):
+        call()
+    assert len(events(app)) == before, message
+
+
+def test_claims_over_the_api(app: RunningApp, client: Callable[[str], Client]) -> None:
+    """/claim and /release_claim: moderators only; a claim is the caller's, and only the
+    holder gives it back."""
+    moderator = client(MODERATOR)
+    refused(app, lambda: client("alice").predict(REPORTED, api_name="/claim"), "Only moderators")
+    held = moderator.predict(REPORTED, api_name="/claim")
+    assert (held["artifact_id"], held["moderator"]) == (REPORTED, MODERATOR)
+    assert (events(app)[-1].type, events(app)[-1].actor) == ("moderation.claimed", MODERATOR)
+    refused(
+        app,
+        lambda: client("alice").predict(REPORTED, api_name="/release_claim"),
+        "Only moderators",
+    )
+    assert moderator.predict(REPORTED, api_name="/release_claim") == REPORTED
+    assert events(app)[-1].type == "moderation.released"
+    refused(app, lambda: moderator.predict(REPORTED, api_name="/release_claim"), "no claim")
+    refused(app, lambda: moderator.predict("nobody/nothing", api_name="/claim"), "No artifact")
+
+
+def test_hide_and_lock_with_reasons_over_the_api(
+    app: RunningApp, client: Callable[[str], Client], http: Callable[[str], httpx.Client]
+) -> None:
+    """The owner hides a reply in a thread of their artifact over /hide_comment (with a
+    reason; members refused); a moderator locks the thread over /moderate with a public
+    reason, and a reason that is not one of the list is refused."""
+    client("bob").predict(THREADED, "privacy", "Names real people.", api_name="/report")
+    filed = events(app)[-1]
+    thread = filed.payload["discussion_id"]
+    reply = Page(http("bob"))
+    reply.open(THREADED)
+    sent = reply.act("send-reply", THREADED, "Also, unrelated: buy my course.", discussion=thread)
+    assert sent["success"], error_of(sent)
+    added = events(app)[-1]
+    assert added.type == "comment.added"
+    comment = added.payload["comment_id"]
+
+    hide = "/hide_comment"
+    # A member who is not in the report's thread does not learn it exists.
+    refused(app, lambda: client("alice").predict(comment, "spam", api_name=hide), "No discussion")
+    refused(app, lambda: client("bob").predict(comment, "spam", api_name=hide), "Only the owner")
+    owner = client(OWNER)
+    refused(app, lambda: owner.predict(comment, "boring", api_name=hide), "Choose why")
+    refused(
+        app, lambda: owner.predict(filed.payload["comment_id"], "spam", api_name=hide), "report"
+    )
+    hidden = owner.predict(comment, "off-topic", api_name=hide)
+    assert hidden == {"comment_id": comment, "hidden_as": "off-topic"}
+    event = events(app)[-1]
+    assert (event.type, event.actor, event.payload["reason"]) == (
+        "comment.hidden",
+        OWNER,
+        "off-topic",
+    )
+    refused(app, lambda: owner.predict(comment, "spam", api_name=hide), "already hidden")
+
+    moderator = client(MODERATOR)
+    lock = ("lock_discussion", "Settled in the thread.")
+    refused(
+        app,
+        lambda: moderator.predict(THREADED, *lock, thread, "", "boring", api_name="/moderate"),
+        "lock reason",
+    )
+    state = moderator.predict(THREADED, *lock, thread, "", "resolved", api_name="/moderate")
+    assert state["artifact_id"] == THREADED
+    event = events(app)[-1]
+    assert (event.type, event.actor) == ("moderation.action", MODERATOR)
+    assert (event.payload["action"], event.payload["reason"]) == ("lock_discussion", "resolved")
+    assert event.payload["discussion_id"] == thread
+
+
+def test_access_decisions_over_the_api(app: RunningApp, client: Callable[[str], Client]) -> None:
+    """/decide_access: the owner rejects with a reason the requester is shown; a member,
+    an unknown decision, a reason over 200 characters and a second decision are refused."""
+    filed = client("alice").predict(PORTRAITS, "Auditing consent.", api_name="/request_access")
+    assert filed["status"] == "pending"
+    decide = "/decide_access"
+    request_id = filed["id"]
+    refused(
+        app,
+        lambda: client("bob").predict(request_id, "approve", "", api_name=decide),
+        "owner",
+    )
+    owner = client(OWNER)
+    refused(app, lambda: owner.predict(request_id, "maybe", "", api_name=decide), "approve")
+    refused(app, lambda: owner.predict(request_id, "reject", "x" * 201, api_name=decide), "200")
+    refused(app, lambda: owner.predict("A-nothing", "reject", "", api_name=decide), "No access")
+    note = "Only for consent audits by a named lab."
+    decided = owner.predict(request_id, "reject", note, api_name=decide)
+    assert decided == {"id": request_id, "status": "rejected"}
+    event = events(app)[-1]
+    assert (event.type, event.actor) == ("access.decided", OWNER)
+    assert (event.payload["status"], event.payload["note"]) == ("rejected", note)
+    refused(app, lambda: owner.predict(request_id, "approve", "", api_name=decide), "already")
 
 
 # -- 4. visitors --------------------------------------------------------------------------

@@ -409,6 +409,10 @@ PARAMETERS = {
     "duration": lambda t: "1d",
     "username": lambda t: "bob",
     "period": lambda t: "1d",
+    "discussion_id": lambda t: t.discussion,
+    "comment_id": lambda t: t.comment,
+    "request_id": lambda t: t.request,
+    "decision": lambda t: "reject",
 }
 
 

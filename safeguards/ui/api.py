@@ -10,14 +10,15 @@ from typing import Any
 
 import gradio as gr
 
+from safeguards.errors import InvalidInput
 from safeguards.search import SearchQuery, Sort
 from safeguards.service import Safeguards
 from safeguards.ui.common import api_errors, current_user
 
 
 def register(service: Safeguards) -> None:
-    """Declare /search, /report, /moderate, /appeal, /request_access and the limit and
-    suspension endpoints inside the open Blocks."""
+    """Declare /search, /report, /moderate, /appeal, /request_access, the claim, hide,
+    access decision, limit and suspension endpoints inside the open Blocks."""
 
     @api_errors
     def search(
@@ -72,13 +73,81 @@ def register(service: Safeguards) -> None:
         artifact_id: str,
         action: str,
         note: str,
+        discussion_id: str = "",
+        comment_id: str = "",
+        reason: str = "",
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
     ) -> dict[str, Any]:
-        """A moderator action on an artifact, with a required note; returns its new state."""
+        """A moderator action on an artifact, with a required note; returns its new state.
+        Discussion actions name the thread (`discussion_id`) and, to hide or show a
+        comment, the comment; hiding takes a reason (spam, abuse, off-topic, outdated,
+        duplicate, resolved), a lock may take one (off-topic, too-heated, resolved, spam)."""
         user = current_user(service, None, request, profile)
-        guard = service.moderate(user, artifact_id, action, note)
+        guard = service.moderate(
+            user,
+            artifact_id,
+            action,
+            note,
+            discussion_id=discussion_id or None,
+            comment_id=comment_id or None,
+            reason=reason or None,
+        )
         return {"artifact_id": artifact_id, "visibility": guard.visibility().value, **vars(guard)}
+
+    @api_errors
+    def claim(
+        artifact_id: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """Moderators only: claim a queue item so others see who works on it (30 minutes
+        without activity and it lapses). Returns {artifact_id, moderator, since}."""
+        user = current_user(service, None, request, profile)
+        held = service.claim(user, artifact_id)
+        return {"artifact_id": held.id, "moderator": held.moderator, "since": held.ts}
+
+    @api_errors
+    def release_claim(
+        artifact_id: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        """Moderators only: give back one's own claim on a queue item; returns its id."""
+        user = current_user(service, None, request, profile)
+        service.release(user, artifact_id)
+        return str(artifact_id)
+
+    @api_errors
+    def hide_comment(
+        comment_id: str,
+        reason: str,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """The artifact's owner hides a comment in one of its discussions, with a reason
+        readers see (spam, abuse, off-topic, outdated, duplicate, resolved). Moderators
+        hide with /moderate (action hide_comment), which is recorded in the audit log."""
+        user = current_user(service, None, request, profile)
+        hidden = service.hide_comment_as_owner(user, comment_id, reason)
+        return {"comment_id": hidden.id, "hidden_as": hidden.hidden_as}
+
+    @api_errors
+    def decide_access(
+        request_id: str,
+        decision: str,
+        note: str = "",
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """The artifact's owner (or a moderator) approves or rejects a pending access
+        request: decision `approve` or `reject`, with an optional note of at most 200
+        characters shown to the requester. Returns {id, status}."""
+        user = current_user(service, None, request, profile)
+        if decision not in ("approve", "reject"):
+            raise InvalidInput("err.access_decision")
+        decided = service.decide_access(user, request_id, decision == "approve", note=note)
+        return {"id": decided.id, "status": decided.status.value}
 
     @api_errors
     def appeal(
@@ -165,6 +234,10 @@ def register(service: Safeguards) -> None:
     gr.api(report, api_name="report", concurrency_limit=None)
     gr.api(moderate, api_name="moderate", concurrency_limit=None)
     gr.api(appeal, api_name="appeal", concurrency_limit=None)
+    gr.api(claim, api_name="claim", concurrency_limit=None)
+    gr.api(release_claim, api_name="release_claim", concurrency_limit=None)
+    gr.api(hide_comment, api_name="hide_comment", concurrency_limit=None)
+    gr.api(decide_access, api_name="decide_access", concurrency_limit=None)
     gr.api(limit_interactions, api_name="limit_interactions", concurrency_limit=None)
     gr.api(lift_limit, api_name="lift_limit", concurrency_limit=None)
     gr.api(suspend, api_name="suspend", concurrency_limit=None)
