@@ -403,12 +403,14 @@ def _queue_item(
     """An item from its grouped reports (`chosen`: the groups of the status asked for)."""
     weight = round(found.weight, 2)  # R: summed in SQL over the distinct reporters
     counts: dict[str, int] = {}
-    for group in chosen:
+    oldest, newest, answered = chosen[0].oldest, chosen[0].newest, False
+    for group in chosen:  # one pass: this runs for every group of every item
         counts[group.reason] = counts.get(group.reason, 0) + group.count
+        oldest = group.oldest if group.oldest < oldest else oldest
+        newest = group.newest if group.newest > newest else newest
+        answered = answered or bool(group.answered)
     severity = max(table[slug].severity for slug in counts)
-    oldest = min(g.oldest for g in chosen)
     age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
-    answered = any(g.answered for g in chosen)
     spread = reach(artifact.downloads, artifact.likes, artifact.trending)
     parts = _parts(weight, severity, spread, age_hours, answered)
     if len(counts) > 1:
@@ -428,7 +430,7 @@ def _queue_item(
         severity,
         round(spread, 3),
         oldest,
-        max(g.newest for g in chosen),
+        newest,
         round(age_hours, 1),
         answered,
         found.safeguard.visibility().value if found.safeguard else _NO_SAFEGUARD,
@@ -444,25 +446,37 @@ def _windows(
     """The item's response windows over its open reports: when the first decision
     target passes (and the hours left until then), and, once the owner's target of the
     earliest unanswered report has passed with no answer from them on any open report,
-    that target (the item is escalated). Reports by the owner have no owner window."""
-    pending = [g for g in found.groups if g.status == _OPEN]
-    if not pending:
-        return None, None, None
-    due = min(parse_ts(g.oldest) + table[g.reason].decision for g in pending)
-    hours_left = round((due - now).total_seconds() / 3600, 1)
-    escalated = None
-    others = [g for g in pending if g.others_first is not None]
-    if others and not any(g.answered for g in others):
+    that target (the item is escalated). Reports by the owner have no owner window.
+    One pass over the groups, each time parsed once (this runs for every item)."""
+    due: datetime | None = None
+    first: tuple[datetime, statequeries.ReportGroup] | None = None  # owner window first
+    answered = False
+    for group in found.groups:
+        if group.status != _OPEN:
+            continue
+        facts = table[group.reason]
+        oldest = parse_ts(group.oldest)
+        if due is None or oldest + facts.decision < due:
+            due = oldest + facts.decision
+        if group.others_first is None:
+            continue
+        answered = answered or bool(group.answered)
+        if not group.others_first.startswith(group.oldest + "\x01"):
+            oldest = parse_ts(group.others_oldest)  # the owner filed the oldest one
+        owner_due = oldest + facts.owner
         # The report whose owner target passes first (the earlier filed on a tie).
-        first = others[0]
-        if len(others) > 1:
-            first = min(
-                others,
-                key=lambda g: (parse_ts(g.others_oldest) + table[g.reason].owner, g.others_seq),
-            )
-        facts = table[first.reason]
-        if parse_ts(first.others_oldest) + facts.owner < now:
-            escalated = facts.owner_hours
+        if (
+            first is None
+            or owner_due < first[0]
+            or (owner_due == first[0] and group.others_seq < first[1].others_seq)
+        ):
+            first = (owner_due, group)
+    if due is None:
+        return None, None, None
+    escalated = None
+    if first is not None and not answered and first[0] < now:
+        escalated = table[first[1].reason].owner_hours
+    hours_left = round((due - now).total_seconds() / 3600, 1)
     return due.isoformat().replace("+00:00", "Z"), hours_left, escalated
 
 

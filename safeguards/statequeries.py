@@ -154,7 +154,7 @@ def queue_inputs(
         if item is None:
             item = found[aid] = ArtifactReports(aid)
         group = make(row[1:])
-        if row[:3] in answered:
+        if answered and row[:3] in answered:
             group = group._replace(answered=1)
         item.groups.append(group)
     if not found:
