@@ -648,6 +648,15 @@ class Catalog:
         found = self.table.take(pa.array(rows, type=pa.int64())).to_pylist()
         return {r["id"]: _artifact(r) for r in found}
 
+    def columns_of(self, artifact_ids: Sequence[str], names: Sequence[str]) -> list[list[Any]]:
+        """For the ids of `artifact_ids` that exist: the ids, then the values of each
+        column of `names`, as lists in one order. Read column by column: the moderation
+        queue needs a few fields of thousands of artifacts, and whole ones (`get_many`,
+        cards included) cost about 20x more."""
+        rows = self.rows_of(artifact_ids)
+        take = pa.array(rows[rows >= 0])
+        return [self.table[name].take(take).to_pylist() for name in ("id", *names)]
+
     def artifact_at(self, row: int) -> Artifact:
         return _artifact(self.table.slice(row, 1).to_pylist()[0])
 

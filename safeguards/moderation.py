@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from safeguards import statequeries
 from safeguards.cards import ParsedCard
+from safeguards.catalog import Catalog
 from safeguards.categories import REASON_BY_SLUG, ResponseTarget, parse_response_targets
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import gc_paused, parse_ts
@@ -138,10 +140,6 @@ def _target(targets: dict[str, ResponseTarget], reason: str) -> ResponseTarget:
     return targets.get(reason) or targets["other"]
 
 
-def _due(ts: str, hours: float) -> datetime:
-    return parse_ts(ts) + timedelta(hours=hours)
-
-
 # -- the priority score ---------------------------------------------------------------
 
 
@@ -169,12 +167,19 @@ def score_parts(
 ) -> dict[str, float]:
     """The terms of `priority_score`, so the panel can show why an item ranks where it
     does."""
+    return _parts(reporters, severity, reach(downloads, likes, trending), age_hours, owner_answered)
+
+
+def _parts(
+    reporters: float, severity: int, reach_value: float, age_hours: float, answered: bool
+) -> dict[str, float]:
+    """`score_parts` with the reach already computed (the queue needs it on its own)."""
     return {
         "reporters": W_REPORTERS * math.log2(1 + max(reporters, 0)),
         "severity": W_SEVERITY * severity,
-        "reach": W_REACH * reach(downloads, likes, trending),
+        "reach": W_REACH * reach_value,
         "age": W_AGE * math.log2(1 + max(age_hours, 0.0) / 24),
-        "answered": -W_ANSWERED if owner_answered else 0.0,
+        "answered": -W_ANSWERED if answered else 0.0,
     }
 
 
@@ -232,9 +237,10 @@ def priority_score(
 # -- the queue ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    """One artifact with its reports (of the chosen status), ranked by `score`."""
+class QueueItem(NamedTuple):
+    """One artifact with its reports (of the chosen status), ranked by `score`. A tuple,
+    not a frozen dataclass: the queue makes tens of thousands at once, and a frozen
+    dataclass costs about 8x more to build."""
 
     artifact_id: str
     kind: str
@@ -264,6 +270,69 @@ class QueueItem:
         return self.hours_left is not None and self.hours_left < 0
 
 
+class ArtifactFacts(NamedTuple):
+    """The few catalog fields the queue reads per artifact (a whole `Artifact`, card
+    and all, costs about 20x more to read for thousands of items)."""
+
+    id: str
+    kind: str
+    author: str
+    downloads: int
+    likes: int
+    trending: float
+
+    @classmethod
+    def of(cls, artifact: Artifact) -> ArtifactFacts:
+        return cls(
+            artifact.id,
+            artifact.kind.value,
+            artifact.author,
+            artifact.downloads,
+            artifact.likes,
+            artifact.trending,
+        )
+
+
+_FACT_COLUMNS = ("kind", "author", "downloads", "likes", "trending")
+
+
+def artifact_facts(catalog: Catalog, artifact_ids: Sequence[str]) -> dict[str, ArtifactFacts]:
+    """`ArtifactFacts` of the ids that exist in the catalog, read column by column."""
+    columns = catalog.columns_of(artifact_ids, _FACT_COLUMNS)
+    return {facts.id: facts for facts in map(ArtifactFacts._make, zip(*columns, strict=True))}
+
+
+class _ReasonFacts(NamedTuple):
+    severity: int
+    decision: timedelta  # the decision target
+    owner: timedelta  # the owner's target
+    owner_hours: float
+
+
+class _ReasonTable(dict[str, _ReasonFacts]):
+    """Per reason, its severity and response targets as timedeltas, made once per
+    reason and read for every group (the queue reads tens of thousands)."""
+
+    def __init__(self, targets: dict[str, ResponseTarget]) -> None:
+        super().__init__()
+        self.targets = targets
+
+    def __missing__(self, reason: str) -> _ReasonFacts:
+        target = _target(self.targets, reason)
+        facts = _ReasonFacts(
+            _severity(reason),
+            timedelta(hours=target.decision_hours),
+            timedelta(hours=target.owner_hours),
+            target.owner_hours,
+        )
+        self[reason] = facts
+        return facts
+
+
+_OPEN = ReportStatus.OPEN.value
+_NO_SAFEGUARD = Safeguard().visibility().value  # an artifact no moderator has touched
+
+
 def build_queue(
     service: Safeguards,
     user: User,
@@ -284,32 +353,40 @@ def build_queue(
     if not isinstance(status, str) or status not in QUEUE_STATUSES:
         raise InvalidInput("err.queue_status", statuses=", ".join(QUEUE_STATUSES))
     moment = now or datetime.now(UTC)
-    targets = response_targets(_targets_spec(service))
+    table = _ReasonTable(response_targets(_targets_spec(service)))
     items: list[QueueItem] = []
     # Tens of thousands of short-lived rows: a cyclic collection meanwhile would walk
     # every record of the State in memory again, for nothing.
     with gc_paused():
         with service.reading() as conn:
-            artifacts = service.catalog.get_many(statequeries.reported_artifacts(conn))
-            authors = {i: a.author for i, a in artifacts.items()}
-            records = _reporter_records(conn, authors)
+            facts = artifact_facts(service.catalog, statequeries.reported_artifacts(conn))
+            authors = {i: f.author for i, f in facts.items()}
+            weights = _trust_weights(conn, authors)
             kept = {
-                i: author
-                for i, author in authors.items()
-                if not wanted_kinds or artifacts[i].kind.value in wanted_kinds
+                i: f.author for i, f in facts.items() if not wanted_kinds or f.kind in wanted_kinds
             }
-            weights = {who: record.weight for who, record in records.items()}
             inputs = statequeries.queue_inputs(conn, owners=kept, weights=weights, status=status)
         for artifact_id, found in inputs.items():
-            chosen = [g for g in found.groups if status == "all" or g.status == status]
+            chosen = found.groups
+            if status != "all":
+                chosen = [g for g in chosen if g.status == status]
             if not chosen:
                 continue
             if wanted_reasons and not any(g.reason in wanted_reasons for g in chosen):
                 continue
-            artifact = artifacts[artifact_id]
-            items.append(_queue_item(artifact, found, chosen, moment, targets))
+            items.append(_queue_item(facts[artifact_id], found, chosen, moment, table))
         items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
     return items
+
+
+def _trust_weights(conn: sqlite3.Connection, authors: dict[str, str]) -> dict[str, float]:
+    """The weight of every reporter with a decided report; anyone else weighs 1, so the
+    queue need not read the records of all reporters (`_reporter_records`)."""
+    owners = statequeries.self_reporting(conn, owners=authors)
+    return {
+        who: reporter_weight(actioned=actioned, dismissed=dismissed)
+        for who, (actioned, dismissed) in statequeries.decided_counts(conn, owners=owners).items()
+    }
 
 
 def _targets_spec(service: Safeguards) -> str:
@@ -317,83 +394,90 @@ def _targets_spec(service: Safeguards) -> str:
 
 
 def _queue_item(
-    artifact: Artifact,
+    artifact: ArtifactFacts,
     found: statequeries.ArtifactReports,
     chosen: list[statequeries.ReportGroup],
     now: datetime,
-    targets: dict[str, ResponseTarget],
+    table: _ReasonTable,
 ) -> QueueItem:
     """An item from its grouped reports (`chosen`: the groups of the status asked for)."""
     weight = round(found.weight, 2)  # R: summed in SQL over the distinct reporters
-    severity = max(_severity(g.reason) for g in chosen)
-    oldest = min(g.oldest for g in chosen)
-    age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
-    answered = any(g.answered for g in chosen)
-    parts = score_parts(
-        reporters=weight,
-        severity=severity,
-        downloads=artifact.downloads,
-        likes=artifact.likes,
-        trending=artifact.trending,
-        age_hours=age_hours,
-        owner_answered=answered,
-    )
     counts: dict[str, int] = {}
-    for group in chosen:
+    oldest, newest, answered = chosen[0].oldest, chosen[0].newest, False
+    for group in chosen:  # one pass: this runs for every group of every item
         counts[group.reason] = counts.get(group.reason, 0) + group.count
-    ordered = sorted(counts, key=lambda slug: (-_severity(slug), -counts[slug], slug))
+        oldest = group.oldest if group.oldest < oldest else oldest
+        newest = group.newest if group.newest > newest else newest
+        answered = answered or bool(group.answered)
+    severity = max(table[slug].severity for slug in counts)
+    age_hours = max((now - parse_ts(oldest)).total_seconds() / 3600, 0.0)
+    spread = reach(artifact.downloads, artifact.likes, artifact.trending)
+    parts = _parts(weight, severity, spread, age_hours, answered)
+    if len(counts) > 1:
+        ordered = tuple(sorted(counts, key=lambda s: (-table[s].severity, -counts[s], s)))
+    else:
+        ordered = tuple(counts)
     return QueueItem(
-        artifact_id=artifact.id,
-        kind=artifact.kind.value,
-        author=artifact.author,
-        score=round(sum(parts.values()), 2),
-        parts={k: round(v, 2) for k, v in parts.items()},
-        reporters=found.reporters,
-        reports=sum(counts.values()),
-        open_reports=sum(g.count for g in found.groups if g.status == ReportStatus.OPEN.value),
-        reasons=tuple(ordered),
-        severity=severity,
-        reach=round(reach(artifact.downloads, artifact.likes, artifact.trending), 3),
-        oldest=oldest,
-        newest=max(g.newest for g in chosen),
-        age_hours=round(age_hours, 1),
-        owner_answered=answered,
-        visibility=(found.safeguard or Safeguard()).visibility().value,
-        actions=found.actions,
-        weight=weight,
-        **_windows(found, now, targets),
+        artifact.id,
+        artifact.kind,
+        artifact.author,
+        round(sum(parts.values()), 2),
+        {k: round(v, 2) for k, v in parts.items()},
+        found.reporters,
+        sum(counts.values()),
+        sum(g.count for g in found.groups if g.status == _OPEN),
+        ordered,
+        severity,
+        round(spread, 3),
+        oldest,
+        newest,
+        round(age_hours, 1),
+        answered,
+        found.safeguard.visibility().value if found.safeguard else _NO_SAFEGUARD,
+        found.actions,
+        weight,
+        *_windows(found, now, table),
     )
 
 
 def _windows(
-    found: statequeries.ArtifactReports, now: datetime, targets: dict[str, ResponseTarget]
-) -> dict[str, object]:
+    found: statequeries.ArtifactReports, now: datetime, table: _ReasonTable
+) -> tuple[str | None, float | None, float | None]:
     """The item's response windows over its open reports: when the first decision
     target passes (and the hours left until then), and, once the owner's target of the
     earliest unanswered report has passed with no answer from them on any open report,
-    that target (the item is escalated). Reports by the owner have no owner window."""
-    pending = [g for g in found.groups if g.status == ReportStatus.OPEN.value]
-    if not pending:
-        return {}
-    due = min(_due(g.oldest, _target(targets, g.reason).decision_hours) for g in pending)
-    result: dict[str, object] = {
-        "due": due.isoformat().replace("+00:00", "Z"),
-        "hours_left": round((due - now).total_seconds() / 3600, 1),
-    }
-    others = [g for g in pending if g.others_first is not None]
-    if others and not any(g.answered for g in others):
+    that target (the item is escalated). Reports by the owner have no owner window.
+    One pass over the groups, each time parsed once (this runs for every item)."""
+    due: datetime | None = None
+    first: tuple[datetime, statequeries.ReportGroup] | None = None  # owner window first
+    answered = False
+    for group in found.groups:
+        if group.status != _OPEN:
+            continue
+        facts = table[group.reason]
+        oldest = parse_ts(group.oldest)
+        if due is None or oldest + facts.decision < due:
+            due = oldest + facts.decision
+        if group.others_first is None:
+            continue
+        answered = answered or bool(group.answered)
+        if not group.others_first.startswith(group.oldest + "\x01"):
+            oldest = parse_ts(group.others_oldest)  # the owner filed the oldest one
+        owner_due = oldest + facts.owner
         # The report whose owner target passes first (the earlier filed on a tie).
-        first = min(
-            others,
-            key=lambda g: (
-                _due(g.others_oldest, _target(targets, g.reason).owner_hours),
-                g.others_seq,
-            ),
-        )
-        hours = _target(targets, first.reason).owner_hours
-        if _due(first.others_oldest, hours) < now:
-            result["escalated_hours"] = hours
-    return result
+        if (
+            first is None
+            or owner_due < first[0]
+            or (owner_due == first[0] and group.others_seq < first[1].others_seq)
+        ):
+            first = (owner_due, group)
+    if due is None:
+        return None, None, None
+    escalated = None
+    if first is not None and not answered and first[0] < now:
+        escalated = table[first[1].reason].owner_hours
+    hours_left = round((due - now).total_seconds() / 3600, 1)
+    return due.isoformat().replace("+00:00", "Z"), hours_left, escalated
 
 
 def _severity(reason: str) -> int:
@@ -534,7 +618,9 @@ def item_detail(
         actions=actions,
         history=_history(reports, actions),
         discussions=discussions,
-        queue_item=_queue_item(artifact, found, chosen, moment, targets)
+        queue_item=_queue_item(
+            ArtifactFacts.of(artifact), found, chosen, moment, _ReasonTable(targets)
+        )
         if found is not None and has_open
         else None,
         available_actions=available_actions(guard, has_open, artifact.gated),

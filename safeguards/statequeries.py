@@ -125,46 +125,54 @@ def queue_inputs(
     times and whether the owner answered; for the reports of `status` ("all": every
     status) the distinct reporters and the sum of their `weights` (1 for anyone not in
     it; the owner counts as a reporter but weighs nothing); the action count and the
-    safeguard. Grouped here so the queue scores artifacts, not reports."""
+    safeguard. Grouped here so the queue scores artifacts, not reports.
+
+    Owners join only where an owner reported something (`self_reporting`): elsewhere
+    every report is someone else's, and the owners' answers come from their comments
+    (`_answered_groups`), so no per-report look-up into the comments is needed."""
     one = "AND r.artifact_id = ?" if artifact_id is not None else ""
     extra: tuple[object, ...] = (artifact_id,) if artifact_id is not None else ()
+    selfish = _json(self_reporting(conn, owners=owners))
     found: dict[str, ArtifactReports] = {}
-    # CROSS JOIN keeps reports outside, read in the order of the index on (artifact_id,
-    # reason, status, ...), so the groups come without a sort.
+    # Reports outside, read in the order of the index on (artifact_id, reason, status,
+    # ...), so the groups come without a sort.
     rows = conn.execute(
         f"WITH {_OWNERS} SELECT r.artifact_id, r.reason, r.status, count(*), min(r.ts),"
-        " max(r.ts), max(r.reporter != o.author AND EXISTS (SELECT 1 FROM comments c"
-        "  WHERE c.discussion_id = r.discussion_id AND c.author = o.author"
-        "  AND c.moderation = 0 AND c.ts >= r.ts)),"
-        " min(CASE WHEN r.reporter != o.author"
+        " max(r.ts), 0, min(CASE WHEN o.author IS NULL OR r.reporter != o.author"
         "  THEN r.ts || char(1) || printf('%020d', r.seq) END)"
-        " FROM reports r CROSS JOIN owners o ON o.artifact_id = r.artifact_id"
+        " FROM reports r LEFT JOIN owners o ON o.artifact_id = r.artifact_id"
         f" WHERE 1 {one} GROUP BY r.artifact_id, r.reason, r.status",
-        (_json(owners), *extra),
+        (selfish, *extra),
     )
+    answered = _answered_groups(conn, owners=owners, artifact_id=artifact_id)
     make = ReportGroup._make
     for row in rows:
         aid = row[0]
+        if aid not in owners:
+            continue
         item = found.get(aid)
         if item is None:
             item = found[aid] = ArtifactReports(aid)
-        item.groups.append(make(row[1:]))
+        group = make(row[1:])
+        if answered and row[:3] in answered:
+            group = group._replace(answered=1)
+        item.groups.append(group)
     if not found:
         return found
     which = "" if status == "all" else "AND r.status = ?"
     rows = conn.execute(
         f"WITH {_OWNERS}, weights(reporter, weight) AS MATERIALIZED"
         " (SELECT key, value FROM json_each(?)),"
-        " people AS (SELECT DISTINCT r.artifact_id, r.reporter, o.author FROM reports r"
-        f" CROSS JOIN owners o ON o.artifact_id = r.artifact_id WHERE 1 {one} {which})"
-        " SELECT p.artifact_id, count(*),"
-        " sum(CASE WHEN p.reporter = p.author THEN 0.0 ELSE coalesce(w.weight, 1.0) END)"
-        " FROM people p LEFT JOIN weights w ON w.reporter = p.reporter"
-        " GROUP BY p.artifact_id",
-        (_json(owners), _json(weights), *extra, *(() if status == "all" else (status,))),
+        f" people AS (SELECT DISTINCT r.artifact_id, r.reporter FROM reports r WHERE 1 {one}"
+        f" {which}) SELECT p.artifact_id, count(*),"
+        " sum(CASE WHEN p.reporter = o.author THEN 0.0 ELSE coalesce(w.weight, 1.0) END)"
+        " FROM people p LEFT JOIN owners o ON o.artifact_id = p.artifact_id"
+        " LEFT JOIN weights w ON w.reporter = p.reporter GROUP BY p.artifact_id",
+        (selfish, _json(weights), *extra, *(() if status == "all" else (status,))),
     )
     for aid, people, weight in rows:
-        found[aid].reporters, found[aid].weight = people, weight
+        if aid in found:
+            found[aid].reporters, found[aid].weight = people, weight
     one = "WHERE artifact_id = ?" if artifact_id is not None else ""
     for aid, count in conn.execute(
         f"SELECT artifact_id, count(*) FROM actions {one} GROUP BY artifact_id", extra
@@ -175,6 +183,67 @@ def queue_inputs(
         if aid in found:
             found[aid].safeguard = decode_safeguard(values)
     return found
+
+
+def self_reporting(conn: sqlite3.Connection, *, owners: dict[str, str]) -> dict[str, str]:
+    """The part of `owners` whose owner has filed a report (on anything): the only
+    artifacts that can have a report by their own owner, so the only owners the queries
+    need to join (usually few, where joining every owner costs a look-up per report)."""
+    if len(owners) <= 1:
+        return owners
+    people = {row[0] for row in conn.execute("SELECT DISTINCT reporter FROM reports")}
+    return {aid: author for aid, author in owners.items() if author in people}
+
+
+def _answered_groups(
+    conn: sqlite3.Connection, *, owners: dict[str, str], artifact_id: str | None = None
+) -> set[tuple[str, str, str]]:
+    """(artifact, reason, status) of the report groups the owner answered: a report
+    not filed by the owner whose discussion has the owner's own words (not the echo of
+    a moderator's action) since it was filed. Read from the owners' comments first
+    (few), then the reports of those discussions."""
+    names = sorted(set(owners.values())) if artifact_id is None else [owners[artifact_id]]
+    subquery, params = _marks(names)
+    said = conn.execute(
+        "SELECT discussion_id, author, max(ts) FROM comments"
+        f" WHERE moderation = 0 AND author IN {subquery} GROUP BY discussion_id, author",
+        params,
+    ).fetchall()
+    if not said:
+        return set()
+    last = {(discussion, author): ts for discussion, author, ts in said}
+    subquery, params = _marks({discussion for discussion, _, _ in said})
+    rows = conn.execute(
+        "SELECT artifact_id, reason, status, reporter, ts, discussion_id FROM reports"
+        f" WHERE discussion_id IN {subquery}",
+        params,
+    )
+    found = set()
+    for aid, reason, status, reporter, ts, discussion in rows:
+        owner = owners.get(aid)
+        if owner is None or reporter == owner:
+            continue
+        since = last.get((discussion, owner))
+        if since is not None and since >= ts:
+            found.add((aid, reason, status))
+    return found
+
+
+def decided_counts(
+    conn: sqlite3.Connection, *, owners: dict[str, str]
+) -> dict[str, tuple[int, int]]:
+    """Per reporter with a decided report: how many were actioned and dismissed, self-
+    reports left out (`owners`: at least every artifact whose owner reported it). The
+    queue's trust weights need no more: without a decided report a weight is 1."""
+    rows = conn.execute(
+        f"WITH {_OWNERS} SELECT r.reporter, sum(r.status = 'actioned'),"
+        " sum(r.status = 'dismissed') FROM reports r"
+        " LEFT JOIN owners o ON o.artifact_id = r.artifact_id"
+        " WHERE r.status IN ('actioned', 'dismissed')"
+        " AND (o.author IS NULL OR o.author != r.reporter) GROUP BY r.reporter",
+        (_json(owners),),
+    )
+    return {who: (actioned, dismissed) for who, actioned, dismissed in rows}
 
 
 # -- one item --------------------------------------------------------------------------
