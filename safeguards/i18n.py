@@ -842,6 +842,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mod.reports_count": ("{n} reports", "{n} 条举报"),
     "mod.reports_count.one": ("{n} report", "{n} 条举报"),
     "mod.oldest": ("oldest waiting {oldest}", "最久已等待 {oldest}"),
+    "mod.showing_first": (
+        "the table shows the {shown} most urgent; narrow with the filters to see others",
+        "表格仅显示最紧急的 {shown} 项；使用筛选条件查看其余条目",
+    ),
     "mod.hours.one": ("{n} hour", "{n} 小时"),
     "mod.days.one": ("{n} day", "{n} 天"),
     "mod.bulk_done.one": (

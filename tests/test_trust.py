@@ -167,6 +167,15 @@ def test_overdue_items_come_first_and_show_how_late(
     assert ui.queue_summary(items, "zh-CN").endswith(" · 1 项已逾期，排在最前")
     table = ui.queue_table(items, "en")
     assert list(table["Decision due"]) == ["overdue by 24 hours", "47 hours left"]
+    # With more items than the table holds, it keeps the most urgent and says so.
+    assert list(ui.queue_table(items, "en", shown=1)["Artifact"]) == [SMALL]
+    assert ui.queue_summary(items, "en", shown=1).endswith(
+        " · the table shows the 1 most urgent; narrow with the filters to see others"
+    )
+    assert ui.queue_summary(items, "zh-CN", shown=1).endswith(
+        " · 表格仅显示最紧急的 1 项；使用筛选条件查看其余条目"
+    )
+    assert "most urgent" not in ui.queue_summary(items, "en")
     # Resolved items have no window.
     mod.act(service, service.user(MODERATOR), SMALL, "dismiss", "not spam", items[0].actions)
     done = mod.build_queue(service, service.user(MODERATOR), status="dismissed", now=NOW)

@@ -64,6 +64,10 @@ QUEUE_COLUMNS = (
 )
 # Fixed widths (px, one per column) so long reasons wrap instead of pushing the
 # decision and claim columns out of sight; narrower screens scroll sideways.
+# The table holds the most urgent items only: thousands of rows would be sent to every
+# moderator's browser on each refresh, and nobody triages past the first screens. The
+# count line says so, and the filters reach the rest.
+QUEUE_SHOWN = 200
 QUEUE_WIDTHS = [250, 80, 80, 90, 80, 230, 80, 90, 120, 150, 100, 100]
 PANEL_ACTIONS: tuple[str, ...] = ("dismiss", *(a for a in ARTIFACT_ACTIONS if a != "dismiss"))
 # Actions that take an artifact away from people: the panel asks to confirm them.
@@ -162,7 +166,9 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
             service, user, reasons=reasons or (), kinds=kinds or (), status=status or "open"
         )
         bulk = [
-            (f"{i.artifact_id} · {i.open_reports}", i.artifact_id) for i in items if i.open_reports
+            (f"{i.artifact_id} · {i.open_reports}", i.artifact_id)
+            for i in items[:QUEUE_SHOWN]
+            if i.open_reports
         ]
         return [
             gr.update(
@@ -1151,10 +1157,14 @@ def _hours(hours: float, language: str) -> str:
 
 
 def queue_table(
-    items: list[mod.QueueItem], language: str, *, claims: dict[str, Claim] | None = None
+    items: list[mod.QueueItem],
+    language: str,
+    *,
+    claims: dict[str, Claim] | None = None,
+    shown: int = QUEUE_SHOWN,
 ) -> pd.DataFrame:
-    """The queue as the moderators' table; `claims` (artifact id -> claim in force)
-    fills the *Claimed* column: "X, 4 min ago" or "—"."""
+    """The first `shown` items of the queue as the moderators' table; `claims`
+    (artifact id -> claim in force) fills the *Claimed* column: "X, 4 min ago" or "—"."""
     claims = claims or {}
     columns = [tr(f"mod.col_{c}", language) for c in QUEUE_COLUMNS]
     yes, no = tr("artifact.yes", language), tr("artifact.no", language)
@@ -1174,7 +1184,7 @@ def queue_table(
             yes if i.owner_answered else no,
             tr(f"badge.{i.visibility}", language),
         ]
-        for i in items
+        for i in items[:shown]
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -1208,7 +1218,16 @@ def record_text(record: mod.ReporterRecord, language: str) -> str:
     )
 
 
-def queue_summary(items: list[mod.QueueItem], language: str) -> str:
+def queue_summary(items: list[mod.QueueItem], language: str, *, shown: int = QUEUE_SHOWN) -> str:
+    """Items, reports, the longest wait and what is overdue; when the table holds only
+    the first `shown` items, it says so."""
+    text = _queue_counts(items, language)
+    if len(items) > shown:
+        text += " · " + tr("mod.showing_first", language, shown=f"{shown:,}")
+    return text
+
+
+def _queue_counts(items: list[mod.QueueItem], language: str) -> str:
     if not items:
         return tr("mod.queue_empty", language)
     counts = (
