@@ -572,6 +572,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "No access request with id “{id}”.",
         "没有 ID 为“{id}”的访问申请。",
     ),
+    "err.discussion_action": (
+        "A discussion action is one of: {actions}.",
+        "讨论操作只能是：{actions}。",
+    ),
     "err.access_decision": (
         "Decide with “approve” or “reject”.",
         "请用“approve”（批准）或“reject”（拒绝）作出决定。",

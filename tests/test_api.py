@@ -462,7 +462,7 @@ def test_hide_and_lock_with_reasons_over_the_api(
     app: RunningApp, client: Callable[[str], Client], http: Callable[[str], httpx.Client]
 ) -> None:
     """The owner hides a reply in a thread of their artifact over /hide_comment (with a
-    reason; members refused); a moderator locks the thread over /moderate with a public
+    reason; members refused); a moderator locks the thread over /moderate_discussion with a public
     reason, and a reason that is not one of the list is refused."""
     client("bob").predict(THREADED, "privacy", "Names real people.", api_name="/report")
     filed = events(app)[-1]
@@ -498,11 +498,22 @@ def test_hide_and_lock_with_reasons_over_the_api(
     lock = ("lock_discussion", "Settled in the thread.")
     refused(
         app,
-        lambda: moderator.predict(THREADED, *lock, thread, "", "boring", api_name="/moderate"),
+        lambda: moderator.predict(
+            THREADED, thread, *lock, "", "boring", api_name="/moderate_discussion"
+        ),
         "lock reason",
     )
-    state = moderator.predict(THREADED, *lock, thread, "", "resolved", api_name="/moderate")
-    assert state["artifact_id"] == THREADED
+    refused(
+        app,
+        lambda: moderator.predict(
+            THREADED, thread, "make_private", "Not here.", "", "", api_name="/moderate_discussion"
+        ),
+        "discussion action",
+    )
+    state = moderator.predict(
+        THREADED, thread, *lock, "", "resolved", api_name="/moderate_discussion"
+    )
+    assert state == {"discussion_id": thread, "status": "locked"}
     event = events(app)[-1]
     assert (event.type, event.actor) == ("moderation.action", MODERATOR)
     assert (event.payload["action"], event.payload["reason"]) == ("lock_discussion", "resolved")

@@ -13,6 +13,7 @@ import gradio as gr
 from safeguards.errors import InvalidInput
 from safeguards.search import SearchQuery, Sort
 from safeguards.service import Safeguards
+from safeguards.state import DISCUSSION_ACTIONS
 from safeguards.ui.common import api_errors, current_user
 
 
@@ -73,27 +74,45 @@ def register(service: Safeguards) -> None:
         artifact_id: str,
         action: str,
         note: str,
-        discussion_id: str = "",
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> dict[str, Any]:
+        """A moderator action on an artifact, with a required note; returns its new state.
+        Three values exactly, as the contract names them (raw REST callers send all of
+        an endpoint's inputs): actions on a thread go through /moderate_discussion."""
+        user = current_user(service, None, request, profile)
+        guard = service.moderate(user, artifact_id, action, note)
+        return {"artifact_id": artifact_id, "visibility": guard.visibility().value, **vars(guard)}
+
+    @api_errors
+    def moderate_discussion(
+        artifact_id: str,
+        discussion_id: str,
+        action: str,
+        note: str,
         comment_id: str = "",
         reason: str = "",
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
     ) -> dict[str, Any]:
-        """A moderator action on an artifact, with a required note; returns its new state.
-        Discussion actions name the thread (`discussion_id`) and, to hide or show a
-        comment, the comment; hiding takes a reason (spam, abuse, off-topic, outdated,
-        duplicate, resolved), a lock may take one (off-topic, too-heated, resolved, spam)."""
+        """A moderator action on one of the artifact's threads, with a required note:
+        lock/unlock, close/reopen, or hide/unhide a comment (`comment_id`). Hiding takes
+        a reason (spam, abuse, off-topic, outdated, duplicate, resolved), a lock may take
+        one (off-topic, too-heated, resolved, spam). Returns {discussion_id, status}."""
         user = current_user(service, None, request, profile)
-        guard = service.moderate(
+        if action not in DISCUSSION_ACTIONS:
+            raise InvalidInput("err.discussion_action", actions=", ".join(DISCUSSION_ACTIONS))
+        service.moderate(
             user,
             artifact_id,
             action,
             note,
-            discussion_id=discussion_id or None,
+            discussion_id=discussion_id,
             comment_id=comment_id or None,
             reason=reason or None,
         )
-        return {"artifact_id": artifact_id, "visibility": guard.visibility().value, **vars(guard)}
+        thread = service.discussion(user, discussion_id)
+        return {"discussion_id": thread.id, "status": thread.status.value}
 
     @api_errors
     def claim(
@@ -127,7 +146,7 @@ def register(service: Safeguards) -> None:
     ) -> dict[str, Any]:
         """The artifact's owner hides a comment in one of its discussions, with a reason
         readers see (spam, abuse, off-topic, outdated, duplicate, resolved). Moderators
-        hide with /moderate (action hide_comment), which is recorded in the audit log."""
+        hide with /moderate_discussion (action hide_comment), recorded in the audit log."""
         user = current_user(service, None, request, profile)
         hidden = service.hide_comment_as_owner(user, comment_id, reason)
         return {"comment_id": hidden.id, "hidden_as": hidden.hidden_as}
@@ -233,6 +252,7 @@ def register(service: Safeguards) -> None:
     gr.api(search, api_name="search", concurrency_limit=None)
     gr.api(report, api_name="report", concurrency_limit=None)
     gr.api(moderate, api_name="moderate", concurrency_limit=None)
+    gr.api(moderate_discussion, api_name="moderate_discussion", concurrency_limit=None)
     gr.api(appeal, api_name="appeal", concurrency_limit=None)
     gr.api(claim, api_name="claim", concurrency_limit=None)
     gr.api(release_claim, api_name="release_claim", concurrency_limit=None)
