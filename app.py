@@ -29,7 +29,10 @@ def main() -> None:
     install_connection_guard(
         header_timeout=settings.header_timeout, max_connections=connection_limit()
     )
-    demo.launch(**options, prevent_thread_lock=True)
+    # `_frontend=False` skips launch()'s check that the page answers on localhost (for
+    # notebooks that need a share link): a flood of connections arriving during that
+    # check failed it, and launch() then stopped the server it had just started.
+    demo.launch(**options, prevent_thread_lock=True, _frontend=False)
     url = getattr(demo, "local_url", None) or (
         f"http://{settings.server_name}:{settings.server_port}/"
     )

@@ -204,17 +204,6 @@ def test_the_deep_link_endpoint_writes_nothing(open_app: RunningApp) -> None:
 # -- slow clients --------------------------------------------------------------------------
 
 
-def get_with_one_retry(url: str) -> httpx.Response:
-    """A GET that, like a browser, tries once more when its connection is reset: with
-    the CI machine's other worker loading both cores, the server now and then sheds
-    the visitor's first connection while the flood is being made room for. The time
-    limit below still holds for both tries together."""
-    try:
-        return httpx.get(url, timeout=20)
-    except httpx.ReadError:
-        return httpx.get(url, timeout=20)
-
-
 def test_300_idle_sockets_under_a_256_file_limit_leave_the_page_answering(
     tmp_path: Path,
 ) -> None:
@@ -227,7 +216,7 @@ def test_300_idle_sockets_under_a_256_file_limit_leave_the_page_answering(
             sock.sendall(b"GET /gradio_api/info HTTP/1.1\r\nHost: x\r\n")
             idle.append(sock)
         started = time.monotonic()
-        page = get_with_one_retry(f"{app.url}/")
+        page = httpx.get(f"{app.url}/", timeout=20)
         info = httpx.get(f"{app.url}/gradio_api/info", timeout=20)
         answered = time.monotonic() - started
         assert page.status_code == 200 and info.status_code == 200
