@@ -462,8 +462,8 @@ def test_hide_and_lock_with_reasons_over_the_api(
     app: RunningApp, client: Callable[[str], Client], http: Callable[[str], httpx.Client]
 ) -> None:
     """The owner hides a reply in a thread of their artifact over /hide_comment (with a
-    reason; members refused); a moderator locks the thread over /moderate_discussion with a public
-    reason, and a reason that is not one of the list is refused."""
+    reason; members refused); a moderator locks the thread over /moderate_discussion
+    with a public reason, and a reason that is not one of the list is refused."""
     client("bob").predict(THREADED, "privacy", "Names real people.", api_name="/report")
     filed = events(app)[-1]
     thread = filed.payload["discussion_id"]
