@@ -14,7 +14,7 @@ import pandas as pd
 
 from safeguards.categories import ResponseTarget
 from safeguards.errors import InvalidInput
-from safeguards.eventlog import parse_ts
+from safeguards.eventlog import parse_ts, read_events
 from safeguards.moderation import (
     AUDIT_ACTIONS,
     AUDIT_COLUMNS,
@@ -51,12 +51,19 @@ from safeguards.search import effective_categories, effective_tags
 from safeguards.service import Notice, ReportStory, Safeguards
 from safeguards.state import APPEALABLE_ACTIONS, ARTIFACT_ACTIONS, DISCUSSION_ACTIONS, State
 
+_FOLDS: dict[int, tuple[tuple[int, int], State]] = {}  # id(service) -> (its counts, fold)
+
 
 @contextlib.contextmanager
 def _locked(service: Safeguards) -> Iterator[State]:
-    """The State under the service lock (what `Safeguards.locked_state` was)."""
+    """The whole State in memory, under the service lock (what `Safeguards.locked_state`
+    was): the log folded in memory, once per state of the service (not timed again)."""
     with service._lock:
-        yield service.state
+        counts = (service.state.event_count, service.state.skipped)
+        cached = _FOLDS.get(id(service))
+        if cached is None or cached[0] != counts:
+            cached = _FOLDS[id(service)] = (counts, State.fold(read_events(service.log.state_dir)))
+        yield cached[1]
 
 
 def _reporter_records(
@@ -306,7 +313,7 @@ def audit_log(
                 a.comment_id,
                 a.id,
             )
-            for a in state.actions
+            for a in state.actions.values()
         ]
         entries += [  # appeal decisions are decisions too
             (
@@ -352,7 +359,7 @@ def moderators_seen(service: Safeguards, user: User) -> list[str]:
     """Moderators who have acted, for the audit log's filter."""
     authorize(user, Action.VIEW_QUEUE)
     with _locked(service) as state:
-        found = {a.moderator for a in state.actions}
+        found = {a.moderator for a in state.actions.values()}
         found |= {s.moderator for s in state.suspensions.values()}
         return sorted(found)
 
@@ -502,8 +509,8 @@ def most_reported(service: Safeguards, user: User, limit: int = 20) -> pd.DataFr
 
 def my_reports(service: Safeguards, user: User) -> list[Report]:
     authorize(user, Action.REPORT)
-    with _locked(service):
-        mine = [r for r in service.state.reports.values() if r.reporter == user.username]
+    with _locked(service) as state:
+        mine = [r for r in state.reports.values() if r.reporter == user.username]
     return sorted(mine, key=lambda r: r.ts, reverse=True)
 
 
@@ -512,8 +519,7 @@ def my_report_stories(service: Safeguards, user: User) -> list[ReportStory]:
     decisions taken on the artifact since, newest change first."""
     authorize(user, Action.REPORT)
     stories = []
-    with _locked(service):
-        state = service.state
+    with _locked(service) as state:
         for report in (r for r in state.reports.values() if r.reporter == user.username):
             artifact = service.catalog.get(report.artifact_id)
             if artifact is None:
@@ -545,9 +551,8 @@ def my_notices(service: Safeguards, user: User) -> list[Notice]:
     authorize(user, Action.APPEAL)
     now = datetime.now(UTC)
     notices = []
-    with _locked(service):
-        state = service.state
-        for action in state.actions:
+    with _locked(service) as state:
+        for action in state.actions.values():
             about_me = service.appealable(user, action) and (
                 action.comment_id or action.action not in DISCUSSION_ACTIONS
             )
@@ -571,8 +576,8 @@ def my_notices(service: Safeguards, user: User) -> list[Notice]:
 
 def my_access_requests(service: Safeguards, user: User) -> list[AccessRequest]:
     authorize(user, Action.REQUEST_ACCESS)
-    with _locked(service):
-        mine = [r for r in service.state.access_requests.values() if r.user == user.username]
+    with _locked(service) as state:
+        mine = [r for r in state.access_requests.values() if r.user == user.username]
     return sorted(mine, key=lambda r: r.ts, reverse=True)
 
 

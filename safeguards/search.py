@@ -196,17 +196,9 @@ class _Overlay:
 
 
 def _overlay_key(state: State) -> tuple[int, ...]:
-    """Changes whenever the safeguards or merged tags can have changed through events:
-    every moderation event appends an action, every merge grows the merged tags (a
-    skipped event may have changed either half-way)."""
-    merged = sum(len(tags) for tags in state.merged_tags.values())
-    return (
-        len(state.actions),
-        len(state.safeguards),
-        len(state.merged_tags),
-        merged,
-        state.skipped,
-    )
+    """Changes whenever the safeguards or merged tags can have changed through events
+    (a skipped event may have changed either half-way)."""
+    return (state.overlay_version, len(state.safeguards), len(state.merged_tags), state.skipped)
 
 
 _overlay_lock = threading.Lock()

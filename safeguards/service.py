@@ -1120,12 +1120,8 @@ class Safeguards:
     def pending_appeals(self, user: User) -> list[Appeal]:
         """The appeals waiting for a decision, oldest first (moderators only)."""
         authorize(user, Action.VIEW_QUEUE)
-        with self._lock:
-            waiting = [
-                copy.copy(a)
-                for a in self.state.appeals.values()
-                if a.status is AppealStatus.PENDING
-            ]
+        with self.reading() as conn:
+            waiting = statequeries.pending_appeals(conn)
         return sorted(waiting, key=lambda a: (a.ts, a.id))
 
     def appeal_of(self, user: User, action_id: str) -> Appeal | None:
@@ -1154,6 +1150,7 @@ class Safeguards:
         """Several events of one decision, queued together (one write) and applied in
         order; the caller holds the lock and waits afterwards."""
         events = [self.log.make_event(type_, user.username, p) for type_, p in changes]
+        self.db.trim(self.state)
         for event in events:
             self.state.apply(event)
         # The rows these events changed go to state.db with the batch that holds them.

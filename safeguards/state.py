@@ -3,13 +3,19 @@
 `State.apply` is the only place events become records, so start-up (folding the whole
 log) and live writes (applying one new event) can never disagree. Events that refer to
 records this replica never saw are skipped with a warning instead of stopping the fold.
+
+A State folded in memory (`State.fold`: a rebuild, a test) holds every record. The one
+the app serves from is opened on state.db (`statedb.StateDB.open_state`): its big
+tables (`STORED`) are `StoredMap`s that hold only the records in use and read the others
+from the database when asked, so memory follows what is in use, not the history.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -108,37 +114,137 @@ DISCUSSION_ACTIONS: tuple[str, ...] = (
 )
 
 
+class StoredMap(MutableMapping[Any, Any]):
+    """A `{key: value}` of the fold kept in state.db: the entries in use are in memory
+    (`cache`), the others are read with `load` when asked for, and `forget` drops them
+    all once the database holds every change (`StateDB.trim`).
+
+    `load(key)` gives the stored value or None; `keys()` the stored keys. With `default`
+    (the per-artifact id lists), a missing key reads as a new empty value, as in a
+    defaultdict, and empty values are not listed."""
+
+    __slots__ = ("_default", "_keys", "_load", "cache")
+
+    def __init__(
+        self,
+        load: Callable[[Any], Any],
+        keys: Callable[[], Iterable[Any]],
+        default: Callable[[], Any] | None = None,
+    ) -> None:
+        self.cache: dict[Any, Any] = {}
+        self._load, self._keys, self._default = load, keys, default
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return self.cache[key]
+        except KeyError:
+            pass
+        value = self._load(key)
+        if value is None:
+            if self._default is None:
+                raise KeyError(key)
+            value = self._default()
+        self.cache[key] = value
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        value = self._load(key)
+        if value is None or (self._default is not None and not value):
+            return default  # not kept: an absent key is not worth memory
+        self.cache[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.cache[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError("the fold never deletes a record")
+
+    def __iter__(self) -> Iterator[Any]:
+        """Stored keys (in the order the fold made them), then the ones only in memory."""
+        seen = set()
+        for key in self._keys():
+            seen.add(key)
+            if self.cache.get(key, True) != []:
+                yield key
+        for key, value in list(self.cache.items()):
+            if key not in seen and value != []:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def forget(self) -> None:
+        self.cache.clear()
+
+
+# The tables a State opened on state.db reads when asked (`StoredMap`); the others are
+# small (one row per moderated artifact or per person) and stay whole in memory.
+STORED: tuple[str, ...] = (
+    "reports",
+    "discussions",
+    "comments",
+    "proposals",
+    "access_requests",
+    "actions",
+    "appeals",
+    "reports_by_artifact",
+    "discussions_by_artifact",
+    "proposals_by_artifact",
+    "access_by_artifact",
+    "actions_by_artifact",
+    "appeal_by_action",
+)
+
+
 @dataclass
 class State:
-    reports: dict[str, Report] = field(default_factory=dict)
-    discussions: dict[str, Discussion] = field(default_factory=dict)
-    comments: dict[str, Comment] = field(default_factory=dict)
-    proposals: dict[str, TagProposal] = field(default_factory=dict)
-    access_requests: dict[str, AccessRequest] = field(default_factory=dict)
+    reports: MutableMapping[str, Report] = field(default_factory=dict)
+    discussions: MutableMapping[str, Discussion] = field(default_factory=dict)
+    comments: MutableMapping[str, Comment] = field(default_factory=dict)
+    proposals: MutableMapping[str, TagProposal] = field(default_factory=dict)
+    access_requests: MutableMapping[str, AccessRequest] = field(default_factory=dict)
     access_forms: dict[str, AccessForm] = field(default_factory=dict)  # artifact id -> form
     preferences: dict[str, Preferences] = field(default_factory=dict)
     safeguards: dict[str, Safeguard] = field(default_factory=dict)
     merged_tags: dict[str, list[str]] = field(default_factory=dict)
-    actions: list[ModerationAction] = field(default_factory=list)
-    appeals: dict[str, Appeal] = field(default_factory=dict)
+    actions: MutableMapping[str, ModerationAction] = field(default_factory=dict)
+    appeals: MutableMapping[str, Appeal] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)  # artifact id -> latest claim
     limits: dict[str, InteractionLimit] = field(default_factory=dict)  # artifact id -> latest
     suspensions: dict[str, Suspension] = field(default_factory=dict)  # suspension id -> record
     members: dict[str, Member] = field(default_factory=dict)  # username -> first activity
-    # Derived indexes (rebuilt from `actions` and `appeals`, never stored on their own).
-    action_index: dict[str, int] = field(default_factory=dict)  # action id -> place in actions
-    appeal_by_action: dict[str, str] = field(default_factory=dict)
+    # Derived indexes (from the records, never stored on their own): ids in fold order.
+    appeal_by_action: MutableMapping[str, str] = field(default_factory=dict)
     suspension_by_user: dict[str, str] = field(default_factory=dict)  # user -> latest id
-    reports_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    discussions_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    proposals_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    access_by_artifact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    actions_by_artifact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    reports_by_artifact: MutableMapping[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    discussions_by_artifact: MutableMapping[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    proposals_by_artifact: MutableMapping[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    access_by_artifact: MutableMapping[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    actions_by_artifact: MutableMapping[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     report_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     comment_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     event_count: int = 0
     last_event_ts: str = ""
     skipped: int = 0
+    # Grows whenever a safeguard or merged tags change (search caches its overlay by it).
+    overlay_version: int = field(default=0, compare=False)
     last_key: tuple[str, str] = field(default=("", ""), compare=False)  # newest (ts, id) seen
     # When a list: (table, key, record) of every record an event changed, for state.db.
     touched: list[tuple[str, Any, Any]] | None = field(default=None, compare=False, repr=False)
@@ -205,19 +311,30 @@ class State:
         return self.preferences.get(username) or Preferences()
 
     def action(self, action_id: object) -> ModerationAction | None:
-        index = self.action_index.get(action_id) if isinstance(action_id, str) else None
-        return self.actions[index] if index is not None else None
+        return self.actions.get(action_id) if isinstance(action_id, str) else None
 
     def reports_answered_by(self, action: ModerationAction) -> list[Report]:
         """The reports a moderator action resolved (its guideline: their reasons)."""
         ids = self.reports_by_artifact.get(action.artifact_id, ())
         return [self.reports[r] for r in ids if self.reports[r].resolved_by == action.id]
 
-    def rebuild_indexes(self) -> None:
-        """The derived indexes, from the records (after they are loaded from state.db)."""
-        self.action_index = {a.id: i for i, a in enumerate(self.actions)}
-        self.appeal_by_action = {a.action_id: a.id for a in self.appeals.values()}
-        self.suspension_by_user = {s.user: s.id for s in self.suspensions.values()}
+    def in_memory(self) -> State:
+        """A copy holding every record in memory (to compare states, or to read one
+        after its database has closed)."""
+        whole = {n: dict(m.items()) for n in STORED if isinstance(m := getattr(self, n), StoredMap)}
+        return dataclasses.replace(self, **whole)
+
+    def stored_maps(self) -> list[StoredMap]:
+        return [m for name in STORED if isinstance(m := getattr(self, name), StoredMap)]
+
+    def cached(self) -> int:
+        """How many stored records and index entries are in memory."""
+        return sum(len(m.cache) for m in self.stored_maps())
+
+    def forget(self) -> None:
+        """Drop the stored records from memory (the database holds all of them)."""
+        for stored in self.stored_maps():
+            stored.forget()
 
     def active_limit(self, artifact_id: str, at: datetime) -> InteractionLimit | None:
         """The interaction limit on an artifact in force at `at` (not lifted, not
@@ -244,6 +361,8 @@ class State:
     # -- event handlers -------------------------------------------------------------
 
     def _touch(self, table: str, key: Any, record: Any) -> None:
+        if table in ("safeguards", "merged_tags"):
+            self.overlay_version += 1
         if self.touched is not None:
             self.touched.append((table, key, record))
 
@@ -438,9 +557,8 @@ class State:
         self._claim_activity(
             event, resolved=name in ARTIFACT_ACTIONS and name not in REVERSAL_ACTIONS
         )
-        self.actions_by_artifact[action.artifact_id].append(len(self.actions))
-        self.action_index[action.id] = len(self.actions)
-        self.actions.append(action)
+        self.actions_by_artifact[action.artifact_id].append(action.id)
+        self.actions[action.id] = action
         self._touch("actions", action.id, action)
 
     def _resolve_reports(self, event: Event) -> None:
@@ -585,7 +703,7 @@ class State:
 
     def _on_appeal_filed(self, event: Event) -> None:
         p = event.payload
-        action = self.actions[self.action_index[p["action_id"]]]
+        action = self.actions[p["action_id"]]
         appeal = Appeal(
             id=p["appeal_id"],
             action_id=action.id,
@@ -608,7 +726,7 @@ class State:
         appeal.decision_note = p["note"]
         appeal.decided_ts = event.ts
         self._touch("appeals", appeal.id, appeal)
-        action = self.actions[self.action_index[appeal.action_id]]
+        action = self.actions[appeal.action_id]
         for report in self.reports_answered_by(action):
             self._add_comment(
                 event,

@@ -25,8 +25,11 @@ the database never holds an event its position does not cover, nor the reverse.
   the read models run in SQL beside the writer (WAL). A write is committed here before
   the writer's caller is told it is saved, so a read after a write sees it. When this
   process has stopped writing the database (`behind`), a read gets a private in-memory
-  copy of the State instead (`snapshot_reader`), so it never shows less than the process
-  acknowledged.
+  copy of the file with the statements it lacks applied (`snapshot`), so it never shows
+  less than the process acknowledged.
+* The State the app serves from (`_stored_state`) holds its small tables whole and reads
+  the big ones (reports, discussions, comments...) when asked; it drops what it holds
+  once the database has every change (`trim`).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ from safeguards.eventlog import (
     parse_lines,
     parse_ts,
 )
-from safeguards.state import State
+from safeguards.state import State, StoredMap
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ TIMES_KEPT = timedelta(days=1)
 PROGRESS_EVERY = 100_000  # a rebuild logs its progress every this many events
 
 # table -> (record class, State attribute holding {id: record}). Rows keep the order the
-# records were first made in (`seq`), which is the order of the State's dicts and lists.
+# records were first made in (`seq`), which is the order of the State's dicts.
 RECORD_TABLES: dict[str, tuple[type, str]] = {
     "reports": (records.Report, "reports"),
     "discussions": (records.Discussion, "discussions"),
@@ -92,6 +95,20 @@ RECORD_TABLES: dict[str, tuple[type, str]] = {
     "access_forms": (records.AccessForm, "access_forms"),
 }
 _NOT_STORED = {"comments"}  # Discussion.comments: rebuilt from the comments table
+# The tables a served State reads when asked (`StoredMap`); the others are read whole.
+_READ_WHEN_ASKED = ("reports", "discussions", "comments", "proposals", "access_requests")
+_READ_WHEN_ASKED += ("actions", "appeals")
+# The per-artifact id lists of a served State: attribute -> table.
+_BY_ARTIFACT = {
+    "reports_by_artifact": "reports",
+    "discussions_by_artifact": "discussions",
+    "proposals_by_artifact": "proposals",
+    "access_by_artifact": "access_requests",
+    "actions_by_artifact": "actions",
+}
+# A served State drops the records it holds once it holds more than this many and the
+# database has every change (`StateDB.trim`).
+CACHE_KEPT = 50_000
 _INDEXES = (
     "reports(artifact_id)",
     "reports(status)",
@@ -267,6 +284,79 @@ def select_records(
     return found
 
 
+class _RecordSource:
+    """Where a served State reads the records it does not hold: a read-only connection
+    of its own (the fold reads under the service lock; this lock keeps the connection to
+    one thread at a time). It sees every committed write, and a change not committed yet
+    is still in the State's memory (`StateDB.trim` keeps it there)."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = _connect_reader(path)
+        self._lock = threading.Lock()
+
+    def one(self, table: str, key: Any) -> Any:
+        if not isinstance(key, str):
+            return None
+        with self._lock:
+            found = select_records(self._conn, table, "id = ?", (key,))
+        return found[0] if found else None
+
+    def many(self, table: str, where: str, params: tuple[Any, ...]) -> list[Any]:
+        with self._lock:
+            return select_records(self._conn, table, where, params)
+
+    def column(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return [row[0] for row in self._conn.execute(sql, params).fetchall()]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _stored_state(source: _RecordSource) -> State:
+    """A State whose big tables read from `source` when asked (see `StoredMap`). A
+    discussion comes with its comments, the same objects as those in `comments`."""
+    state = State()
+
+    def record_map(table: str) -> StoredMap:
+        return StoredMap(
+            lambda key: source.one(table, key),
+            lambda: source.column(f"SELECT id FROM {table} ORDER BY seq"),
+        )
+
+    for table in _READ_WHEN_ASKED:
+        setattr(state, RECORD_TABLES[table][1], record_map(table))
+    comments = state.comments
+    assert isinstance(comments, StoredMap)
+
+    def discussion(key: Any) -> Any:
+        found = source.one("discussions", key)
+        if found is not None:
+            rows = source.many("comments", "discussion_id = ?", (key,))
+            found.comments = [comments.cache.setdefault(c.id, c) for c in rows]
+        return found
+
+    state.discussions = StoredMap(
+        discussion, lambda: source.column("SELECT id FROM discussions ORDER BY seq")
+    )
+    for attribute, table in _BY_ARTIFACT.items():
+        ids = f"SELECT id FROM {table} WHERE artifact_id = ? ORDER BY seq"
+        keys = f"SELECT DISTINCT artifact_id FROM {table}"
+        loaded = StoredMap(
+            lambda key, sql=ids: source.column(sql, (key,)),
+            lambda sql=keys: source.column(sql),
+            default=list,
+        )
+        setattr(state, attribute, loaded)
+    latest = "SELECT id FROM appeals WHERE action_id = ? ORDER BY seq DESC LIMIT 1"
+    state.appeal_by_action = StoredMap(
+        lambda key: next(iter(source.column(latest, (key,))), None),
+        lambda: source.column("SELECT DISTINCT action_id FROM appeals"),
+    )
+    return state
+
+
 def decode_safeguard(row: Iterable[Any] | None) -> records.Safeguard:
     """A `safeguards` row without its artifact_id (None: the catalog's defaults)."""
     if row is None:
@@ -409,8 +499,12 @@ class StateDB:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._reader_epoch = 0
-        # The in-memory copy of the State that reads use while this process is behind.
-        self._snapshot: tuple[tuple[int, int, int], sqlite3.Connection] | None = None
+        # While this process is behind: the statements of the events it acknowledged
+        # that the file lacks, and the copy of the file with them that reads use.
+        self._unwritten: list[Op] = []
+        self._snapshot: tuple[tuple[int, ...], sqlite3.Connection] | None = None
+        self._pending = 0  # captured batches not committed yet (see `trim`)
+        self._source: _RecordSource | None = None  # where the served State reads
 
     # -- start-up -------------------------------------------------------------------
 
@@ -434,6 +528,7 @@ class StateDB:
                 mode, applied = "rebuild", state.event_count + state.skipped
             state.touched = []
             self.behind = False
+            self._unwritten, self._pending = [], 0
             self._drop_readers()  # a rebuild replaced the file they read
         self.last_open = {
             "mode": mode,
@@ -472,6 +567,9 @@ class StateDB:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             raise _Rebuild(f"schema version {meta.get('schema_version')} != {SCHEMA_VERSION}")
+        # Rows are read when asked, not now: a damaged page must be found now instead.
+        if current is None and (found := conn.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
+            raise _Rebuild(f"the database is damaged ({found})")
         hashers: dict[str, Any] = {}
         sizes: dict[str, tuple[int, int]] = {}
         for name, size, lines, digest in conn.execute("SELECT * FROM log_position"):
@@ -543,22 +641,15 @@ class StateDB:
         return fresh
 
     def _load(self, conn: sqlite3.Connection, meta: dict[str, str]) -> State:
-        """The State of the rows (the same records, in the same order, as the fold)."""
-        state = State()
+        """The State of the database: its small tables read whole, the big ones read
+        when asked (`_stored_state`)."""
+        # A State it replaces keeps its own source (closed with it, or by `close`).
+        self._source = _RecordSource(self.path)
+        state = _stored_state(self._source)
         with gc_paused():
-            for table, (cls, attribute) in RECORD_TABLES.items():
-                select, decoders = _READERS[table]
-                made = []
-                append = made.append
-                for row in conn.execute(select):
-                    values = list(row)
-                    for i, decode in decoders:
-                        values[i] = decode(values[i])
-                    append(cls(*values))
-                if attribute == "actions":
-                    state.actions = made
-                else:
-                    setattr(state, attribute, {r.id: r for r in made})
+            for table, (_, attribute) in RECORD_TABLES.items():
+                if table not in _READ_WHEN_ASKED:
+                    setattr(state, attribute, {r.id: r for r in select_records(conn, table)})
             guard_decoders = _SAFEGUARD_DECODERS
             for row in conn.execute("SELECT * FROM safeguards"):
                 values = [decode(v) for decode, v in zip(guard_decoders, row[1:], strict=True)]
@@ -572,7 +663,7 @@ class StateDB:
                 "SELECT kind, user, ts FROM rate_times WHERE ts >= ? ORDER BY rowid", (cutoff,)
             ):
                 getattr(state, kind)[user].append(datetime.fromisoformat(ts))
-            _index(state)
+        state.suspension_by_user = {s.user: s.id for s in state.suspensions.values()}
         state.event_count = int(meta.get("event_count", "0"))
         state.skipped = int(meta.get("skipped", "0"))
         state.last_event_ts = meta.get("last_event_ts", "")
@@ -641,7 +732,9 @@ class StateDB:
             raise StateDBError(f"{self.path}: cannot rebuild the database ({exc})") from None
         self._conn = _connect(self.path)
         self._hashers, self._sizes, self._generation = hashers, sizes, 1
-        return state
+        # Served from the database like a resumed one: the fold in memory goes.
+        del state
+        return self._load(self._conn, dict(self._conn.execute("SELECT key, value FROM meta")))
 
     @staticmethod
     def _position_ops(sizes: dict[str, tuple[int, int]], hashers: dict[str, Any]) -> list[Op]:
@@ -657,7 +750,22 @@ class StateDB:
 
     def capture(self, state: State, events: list[Event]) -> list[Op]:
         """The statements for `events`, just applied to `state` (under the service lock)."""
+        with self._lock:
+            self._pending += 1
         return touched_ops(state) + _meta_ops(state, events)
+
+    def trim(self, state: State) -> None:
+        """Let a served State drop the records it holds once they are many and the
+        database has every change it made (nothing captured is waiting for its commit,
+        and this process still writes the file), so memory follows what is in use, not
+        the history. Called under the service lock before events are applied, when no
+        record of the fold is in use."""
+        if state.cached() <= CACHE_KEPT:
+            return
+        with self._lock:
+            if self._pending or self.lagging:
+                return
+        state.forget()
 
     def commit_written(self, path: Path, start: int, data: bytes, batches: list[Any]) -> None:
         """Called by the log writer once `data` is fsynced at `start` in `path`: the
@@ -665,35 +773,41 @@ class StateDB:
         A failure is logged, never raised: the events are in the log, and the next
         start-up applies what the database missed."""
         with self._lock:
+            ops: list[Op] = [op for batch in batches if batch is not None for op in batch]
             if self._conn is None or self.behind:
+                self._unwritten += ops
                 return
             name = path.name
             size, lines = self._sizes.get(name, (0, 0))
             if size != start:
-                self._stop(f"{name} is at byte {start}, the database at {size}")
+                self._stop(f"{name} is at byte {start}, the database at {size}", ops)
                 return
             if any(batch is None for batch in batches):
-                self._stop(f"events were written to {name} without their rows")
+                self._stop(f"events were written to {name} without their rows", ops)
                 return
             hasher = self._hashers.get(name) or hashlib.sha256()
             hasher = hasher.copy()
             hasher.update(data)
-            ops: list[Op] = [op for batch in batches for op in batch]
+            written = len(ops)
             new = (size + len(data), lines + data.count(b"\n"))
             ops += self._position_ops({name: new}, {name: hasher})
             ops.append(_generation_op(self._generation + 1))
             try:
                 _run(self._conn, ops, check_generation=self._generation)
             except _Stale:
-                self._stop("another process wrote the database")
+                self._stop("another process wrote the database", ops[:written])
                 return
             except sqlite3.Error as exc:
-                self._stop(f"the database write failed ({exc})")
+                self._stop(f"the database write failed ({exc})", ops[:written])
                 return
             self._hashers[name], self._sizes[name] = hasher, new
             self._generation += 1
+            self._pending -= len(batches)
 
-    def _stop(self, why: str) -> None:
+    def _stop(self, why: str, ops: list[Op]) -> None:
+        """Stop writing the file; `ops` (the batch that was not written) and the later
+        ones are kept for the copy reads use meanwhile (`snapshot`)."""
+        self._unwritten += ops
         log.error(
             "%s: %s; this process stops writing the database (the log keeps every event "
             "and the next start-up applies them)",
@@ -752,21 +866,23 @@ class StateDB:
             conn.close()
 
     def snapshot(self, state: State) -> sqlite3.Connection:
-        """An in-memory database of `state`, for reads while the file lags behind it (the
-        caller holds the service lock, so `state` does not change meanwhile, and uses the
-        connection under its own lock). Made again only when the state has changed; it
-        costs a rebuild's writes, which is why it is only the fallback."""
-        key = (id(state), state.event_count, state.skipped)
+        """For reads while the file lags behind `state`: an in-memory copy of the file
+        with the statements of the events it lacks applied (the caller holds the service
+        lock, so `state` does not change meanwhile, and uses the connection under its own
+        lock). Made again only when the state has changed; it copies the whole file,
+        which is why it is only the fallback."""
+        with self._lock:
+            unwritten = list(self._unwritten)
+        key = (id(state), state.event_count, state.skipped, len(unwritten))
         if self._snapshot is not None and self._snapshot[0] == key:
             return self._snapshot[1]
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        conn.execute("BEGIN")
-        for statement in _schema():
-            conn.execute(statement)
-        _write_all(conn, state, ())
-        for statement in _index_statements():
-            conn.execute(statement)
-        conn.execute("COMMIT")
+        source = _connect_reader(self.path)
+        try:
+            source.backup(conn)
+        finally:
+            source.close()
+        _run(conn, unwritten)
         conn.execute("PRAGMA query_only=ON")
         _add_functions(conn)
         if self._snapshot is not None:
@@ -785,9 +901,14 @@ class StateDB:
         del snapshot  # not closed: a read may be using it; it closes once nothing does
 
     def close(self) -> None:
+        """Read-only connections first: the last one to close (the writer) folds the
+        WAL into the file and removes it (a read-only one cannot)."""
         with self._lock:
-            self._close_locked()
             self._drop_readers()
+            if self._source is not None:
+                self._source.close()
+                self._source = None
+            self._close_locked()
 
     def _close_locked(self) -> None:
         if self._conn is not None:
@@ -849,20 +970,3 @@ def _write_all(conn: sqlite3.Connection, state: State, seen: Iterable[str]) -> N
                 if t >= cutoff
             ),
         )
-
-
-def _index(state: State) -> None:
-    """The State's derived indexes, from its records (in record order)."""
-    for report in state.reports.values():
-        state.reports_by_artifact[report.artifact_id].append(report.id)
-    for discussion in state.discussions.values():
-        state.discussions_by_artifact[discussion.artifact_id].append(discussion.id)
-    for comment in state.comments.values():
-        state.discussions[comment.discussion_id].comments.append(comment)
-    for proposal in state.proposals.values():
-        state.proposals_by_artifact[proposal.artifact_id].append(proposal.id)
-    for request in state.access_requests.values():
-        state.access_by_artifact[request.artifact_id].append(request.id)
-    for number, action in enumerate(state.actions):
-        state.actions_by_artifact[action.artifact_id].append(number)
-    state.rebuild_indexes()

@@ -21,6 +21,7 @@ from safeguards.eventlog import format_ts
 from safeguards.records import (
     AccessRequest,
     Appeal,
+    AppealStatus,
     Comment,
     Discussion,
     ModerationAction,
@@ -469,6 +470,11 @@ def actions_about(
         f"  AND action NOT IN {names}))",
         (user, *owned_params, *name_params),
     )
+
+
+def pending_appeals(conn: sqlite3.Connection) -> list[Appeal]:
+    """The appeals waiting for a decision."""
+    return select_records(conn, "appeals", "status = ?", (AppealStatus.PENDING.value,))
 
 
 def appeals_of(conn: sqlite3.Connection, *, action_ids: Iterable[str]) -> dict[str, Appeal]:

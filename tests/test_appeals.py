@@ -32,7 +32,7 @@ def gated_after_a_report(service: Safeguards) -> tuple[str, str]:
     """alice reports RECIPE, the first moderator gates it: (action id, report id)."""
     report = service.report(service.user("alice"), RECIPE, "privacy", "Real names in it.")
     service.moderate(service.user(MODERATOR), RECIPE, "gate", "Gated until it is cleaned.")
-    action = service.state.actions[-1]
+    action = list(service.state.actions.values())[-1]
     return action.id, report.id
 
 
@@ -58,7 +58,7 @@ def test_reversed_appeal_undoes_the_decision_everywhere(service: Safeguards) -> 
     decided = service.decide_appeal(service.user(SECOND), appeal.id, "reversed", "Checked: fake.")
     assert decided.status is AppealStatus.REVERSED
     assert service.view(service.user("alice"), RECIPE).gated is False
-    reversal = service.state.actions[-1]
+    reversal = list(service.state.actions.values())[-1]
     assert (reversal.action, reversal.moderator, reversal.note) == (
         "ungate",
         SECOND,
@@ -89,7 +89,7 @@ def test_upheld_appeal_changes_nothing_but_its_status(service: Safeguards) -> No
     appeal = service.appeal(service.user(OWNER), action_id, "Please look again.")
     service.decide_appeal(service.user(SECOND), appeal.id, "upheld", "The names are real.")
     assert service.view(service.user("alice"), RECIPE).gated is True
-    assert service.state.actions[-1].id == action_id  # no new action
+    assert list(service.state.actions.values())[-1].id == action_id  # no new action
     assert service.state.appeals[appeal.id].status is AppealStatus.UPHELD
 
 
@@ -111,7 +111,7 @@ def test_who_may_appeal_and_when(service: Safeguards) -> None:
     # A reversal is not a decision against the owner: nothing to appeal.
     service.moderate(service.user(MODERATOR), RECIPE, "ungate", "Opened again.")
     with pytest.raises(Conflict, match="cannot be appealed"):
-        service.appeal(service.user(OWNER), service.state.actions[-1].id, "Why?")
+        service.appeal(service.user(OWNER), list(service.state.actions.values())[-1].id, "Why?")
 
 
 def test_the_acting_moderator_does_not_decide_and_a_decision_is_final(
@@ -159,7 +159,7 @@ def test_a_hidden_comments_author_appeals_and_gets_it_back(service: Safeguards) 
         comment_id=comment.id,
         reason="abuse",
     )
-    hidden = service.state.actions[-1]
+    hidden = list(service.state.actions.values())[-1]
     assert service.state.comments[comment.id].hidden
     with pytest.raises(PermissionDenied):  # demo-lab owns the artifact, not the comment
         service.appeal(service.user("demo-lab"), hidden.id, "Mine?")

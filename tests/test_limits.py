@@ -326,6 +326,7 @@ TABLES = ("limits", "suspensions", "members", "reports", "discussions", "comment
 
 
 def projection(state: State) -> dict[str, Any]:
+    state = state.in_memory()
     found: dict[str, Any] = {name: getattr(state, name) for name in TABLES}
     found["suspension_by_user"] = dict(state.suspension_by_user)
     found["counts"] = (state.event_count, state.skipped, state.last_event_ts)

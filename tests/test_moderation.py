@@ -607,7 +607,7 @@ def test_bad_actions_are_refused_and_record_nothing(service: Safeguards) -> None
             mod.act(service, moderator, *args, **kwargs)
         assert raised.value.message  # a sentence to show
     assert events(service) == before
-    assert service.state.actions == []
+    assert not list(service.state.actions.values())
     assert service.state.safeguard(SMALL) == Safeguard()
 
 

@@ -93,7 +93,7 @@ def workload(service: Safeguards, seed: int = 7, reporters: int = 30, prefix: st
                 reason=HIDE_REASONS[0],
             )
         )
-    actions = [a for a in service.state.actions if a.action in APPEALABLE_ACTIONS]
+    actions = [a for a in service.state.actions.values() if a.action in APPEALABLE_ACTIONS]
     for number, action in enumerate(actions[:8]):
         if action.comment_id:
             person = service.state.comments[action.comment_id].author
@@ -166,8 +166,9 @@ def assert_same(service: Safeguards) -> None:
         {"since": "2026-01-01"},
         {"until": "2025-12-31"},
     ]
-    if service.state.actions:
-        filters.append({"since": service.state.actions[len(service.state.actions) // 2].ts})
+    actions = list(service.state.actions.values())
+    if actions:
+        filters.append({"since": actions[len(actions) // 2].ts})
     for chosen in filters:
         pd.testing.assert_frame_equal(
             moderation.audit_log(service, mod, **chosen), base.audit_log(service, mod, **chosen)
@@ -207,7 +208,7 @@ def test_sql_read_models_equal_the_in_memory_ones(
     assert sum(r.status is ReportStatus.ACTIONED for r in state.reports.values()) >= 3
     assert sum(r.status is ReportStatus.DISMISSED for r in state.reports.values()) >= 3
     assert state.appeals and state.suspensions and state.claims
-    assert any(a.comment_id for a in state.actions)
+    assert any(a.comment_id for a in state.actions.values())
     assert service.my_suspension(service.user("user03")) is not None  # in force
     assert service.my_suspension(service.user("user04")) is None  # lifted
     assert not service.db.lagging

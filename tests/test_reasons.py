@@ -37,7 +37,7 @@ def test_a_moderator_hide_needs_one_of_the_reasons(service: Safeguards) -> None:
     service.moderate(moderator, PLAIN, "hide_comment", "Ads.", reason="spam", **target)
     comment = service.state.comments[rude.id]
     assert comment.hidden and comment.hidden_as == "spam" and comment.hidden_reason == "Ads."
-    action = service.state.actions[-1]
+    action = list(service.state.actions.values())[-1]
     assert action.reason == "spam" and action.policy == GUIDELINES_VERSION
     # Readers see the reason, not the text nor the note; moderators can expand the text.
     reader = comment_text(comment, "en")
@@ -156,7 +156,7 @@ def test_reasons_survive_a_restart(make_service) -> None:
     again = make_service()
     assert again.state.comments[rude.id].hidden_as == "spam"
     assert again.state.discussions[thread.id].lock_reason == "resolved"
-    assert again.state.actions[-1].policy == GUIDELINES_VERSION
+    assert list(again.state.actions.values())[-1].policy == GUIDELINES_VERSION
 
 
 def test_every_reason_has_a_label_and_a_description_in_both_languages() -> None:

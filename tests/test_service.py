@@ -701,12 +701,13 @@ def test_every_action_is_recorded_for_the_audit_log(service: Safeguards) -> None
     moderator = service.user(MODERATOR)
     service.moderate(moderator, PLAIN, "downgrade", "Reason one.")
     service.moderate(moderator, PLAIN, "restore_visibility", "Reason two.")
-    actions = [(a.action, a.moderator, a.note, a.artifact_id) for a in service.state.actions]
+    recorded = list(service.state.actions.values())
+    actions = [(a.action, a.moderator, a.note, a.artifact_id) for a in recorded]
     assert actions == [
         ("downgrade", MODERATOR, "Reason one.", PLAIN),
         ("restore_visibility", MODERATOR, "Reason two.", PLAIN),
     ]
-    assert service.state.actions[0].ts < service.state.actions[1].ts
+    assert recorded[0].ts < recorded[1].ts
 
 
 # -- restart ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ realistic events; `canonical` is the part of a State the app reads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,7 +22,9 @@ from typing import Any
 
 import pytest
 
+from safeguards import statedb
 from safeguards.config import Settings
+from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import EVENT_FILE_GLOB, LogCorruptError, list_files, read_events
 from safeguards.hubsync import EVENT_NAME
 from safeguards.service import Safeguards
@@ -46,6 +49,7 @@ CANONICAL = (
 
 
 def canonical(state: State) -> dict[str, Any]:
+    state = state.in_memory()
     projection = {name: getattr(state, name) for name in CANONICAL}
     projection["counts"] = (state.event_count, state.skipped, state.last_event_ts)
     for name in ("reports_by_artifact", "discussions_by_artifact", "actions_by_artifact"):
@@ -156,7 +160,7 @@ def history(tmp_path: Path) -> tuple[Path, LogWriter]:
 
 def open_db(state_dir: Path) -> tuple[State, dict[str, Any]]:
     db = StateDB(state_dir)
-    state = db.open_state()
+    state = db.open_state().in_memory()
     db.close()
     return state, db.last_open
 
@@ -384,6 +388,66 @@ def test_two_services_on_one_folder_lose_nothing(tmp_path: Path) -> None:
     restarted = Safeguards.open(settings)
     assert len(restarted.state.preferences) == 24
     assert canonical(restarted.state) == canonical(full_fold(state_dir))
+
+
+def test_a_served_state_holds_only_what_is_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A State opened on state.db reads its records when asked; past CACHE_KEPT held, a
+    write first lets it drop them all (the database has every change), and it reads them
+    again as they were: writes on records it dropped and read again (resolving reports,
+    comments in their threads, a hidden comment) equal the full fold."""
+    monkeypatch.setattr(statedb, "CACHE_KEPT", 30)
+    state_dir = tmp_path / "state"
+    writer = LogWriter(state_dir, seed=4)
+    writer.append("old-00001", writer.events(900))
+    service = Safeguards.open(service_settings(state_dir))
+    assert service.state.cached() == 0  # nothing read at start-up
+    rng = random.Random(4)
+    artifacts = ["bigscience/bloom", "bigscience/bloomz", "bigcode/starcoder"]
+    mod, dropped, held = service.user("mod"), 0, 0
+    for step in range(60):
+        artifact = rng.choice(artifacts)
+        user = service.user(f"u{step}")
+        service.view(user, artifact)  # reads the artifact's records
+        before = service.state.cached()
+        roll = rng.random()
+        if roll < 0.4:
+            report = service.report(user, artifact, "spam", f"r{step}")
+            service.comment(user, report.discussion_id, f"c{step}")
+        elif roll < 0.6:
+            action = rng.choice(["dismiss", "downgrade"])
+            with contextlib.suppress(Conflict):  # already downgraded, or nothing open
+                service.moderate(mod, artifact, action, f"n{step}")
+        else:
+            thread = service.open_discussion(user, artifact, f"t{step}", f"x{step}")
+            comment = service.comment(service.user(f"w{step}"), thread.id, "spam!")
+            service.moderate(
+                mod,
+                artifact,
+                "hide_comment",
+                f"h{step}",
+                discussion_id=thread.id,
+                comment_id=comment.id,
+                reason="spam",
+            )
+        dropped += service.state.cached() < before
+        held = max(held, service.state.cached())
+        # A comment of a thread read before, hidden now (records read, then changed).
+        threads = [d for d in service.view(mod, artifact).discussions if d.comments]
+        shown = [(d, c) for d in threads for c in d.comments if not c.hidden]
+        if shown:
+            thread, comment = rng.choice(shown)
+            with contextlib.suppress(Conflict, InvalidInput):
+                service.moderate(mod, artifact, "hide_comment", "h", discussion_id=thread.id,
+                                 comment_id=comment.id, reason="spam")  # fmt: skip
+        if step % 10 == 9:
+            assert canonical(service.state) == canonical(full_fold(state_dir)), step
+    assert dropped >= 3  # it did drop what it held, more than once
+    assert held < 400  # and never held the history (900 events and more)
+    assert canonical(service.state) == canonical(full_fold(state_dir))
+    again = Safeguards.open(service_settings(state_dir))
+    assert canonical(again.state) == canonical(full_fold(state_dir))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
