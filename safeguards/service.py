@@ -1150,7 +1150,6 @@ class Safeguards:
         """Several events of one decision, queued together (one write) and applied in
         order; the caller holds the lock and waits afterwards."""
         events = [self.log.make_event(type_, user.username, p) for type_, p in changes]
-        self.db.trim(self.state)
         for event in events:
             self.state.apply(event)
         # The rows these events changed go to state.db with the batch that holds them.
@@ -1173,6 +1172,10 @@ class Safeguards:
             log.error("write failed, folding the state again from disk: %s", exc)
             self.refold()
             raise SafeguardsError("err.save_failed") from exc
+        # Once saved, the State may drop the records it holds (never before a change is
+        # applied: a caller may hold a record it is about to change and return).
+        with self._lock:
+            self.db.trim(self.state)
 
     def _check_not_disabled(self, user: User, artifact: Artifact) -> None:
         """A disabled artifact takes new writing only from its owner (to answer or appeal)

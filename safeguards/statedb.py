@@ -758,8 +758,8 @@ class StateDB:
         """Let a served State drop the records it holds once they are many and the
         database has every change it made (nothing captured is waiting for its commit,
         and this process still writes the file), so memory follows what is in use, not
-        the history. Called under the service lock before events are applied, when no
-        record of the fold is in use."""
+        the history. Called under the service lock once a write is saved (the records
+        a caller holds then already carry its changes)."""
         if state.cached() <= CACHE_KEPT:
             return
         with self._lock:

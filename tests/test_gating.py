@@ -316,12 +316,12 @@ def test_state_db_rebuilt_from_the_log_equals_the_events_applied_one_by_one(
     service.set_access_form(owner, PORTRAITS, "manual", "", "Name: text")
     service.use_card_access_form(moderator, PORTRAITS)  # cleared: the card's again
     service.request_access(service.user("carol"), GEMMA, "", {next(iter(_gemma(service))): True})
-    live = service.state
+    live = service.state.in_memory()
 
-    resumed = make_service().state  # read back from the rows the live path wrote
+    resumed = make_service().state.in_memory()  # read back from the rows the live path wrote
     (settings.state_dir / "state.db").unlink()
     db = StateDB(settings.state_dir)
-    rebuilt = db.open_state()
+    rebuilt = db.open_state().in_memory()
     db.close()
     assert db.last_open["mode"] == "rebuild"
     folded = State.fold(read_events(settings.state_dir))

@@ -394,7 +394,7 @@ def test_a_served_state_holds_only_what_is_in_use(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A State opened on state.db reads its records when asked; past CACHE_KEPT held, a
-    write first lets it drop them all (the database has every change), and it reads them
+    saved write lets it drop them all (the database has every change), and it reads them
     again as they were: writes on records it dropped and read again (resolving reports,
     comments in their threads, a hidden comment) equal the full fold."""
     monkeypatch.setattr(statedb, "CACHE_KEPT", 30)
