@@ -100,6 +100,7 @@ log = logging.getLogger(__name__)
 PROPOSABLE_TAGS: tuple[str, ...] = (NFAA_TAG, *(c.tag for c in CATEGORY_BY_SLUG.values()))
 MODERATION_ACTIONS: tuple[str, ...] = (*ARTIFACT_ACTIONS, *DISCUSSION_ACTIONS)
 _HOUR = timedelta(hours=1)
+VERIFY_THREAD = "verify-state-db"  # checks state.db while the app serves (verify_state_db)
 _R = TypeVar("_R")
 
 
@@ -211,7 +212,28 @@ class Safeguards:
                 loading.result()
                 raise
             catalog = loading.result()
-        return cls(settings, catalog, log_writer, db, state)
+        service = cls(settings, catalog, log_writer, db, state)
+        if db.last_open.get("mode") == "resume":  # a rebuild has just written every page
+            checking = threading.Thread(
+                target=service.verify_state_db, name=VERIFY_THREAD, daemon=True
+            )
+            checking.start()
+        return service
+
+    def verify_state_db(self) -> str:
+        """Check the whole of state.db (`StateDB.verify`) while the app serves, and
+        rebuild it from the log when it is damaged. Returns what was wrong ("" if
+        nothing)."""
+        db = self.db
+        problem = db.verify()
+        if not problem or not db.path.exists():
+            return ""
+        log.error("%s is damaged (%s): rebuilding it from the event log", db.path, problem)
+        with self._lock:
+            if self.db is db:  # not replaced meanwhile (a demo reset)
+                self.log.wait_idle()
+                self.state = db.open_state(rebuild=f"the database is damaged ({problem})")
+        return problem
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

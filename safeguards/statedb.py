@@ -378,6 +378,7 @@ class _Rebuild(Exception):
 
 
 _FIRST = "no database yet"
+_SIZE_PRAGMAS = ("page_count", "page_size")
 # A captured change: SQL and its parameters, made when the event was applied.
 Op = tuple[str, tuple[Any, ...]]
 
@@ -508,16 +509,20 @@ class StateDB:
 
     # -- start-up -------------------------------------------------------------------
 
-    def open_state(self, *, current: State | None = None) -> State:
+    def open_state(self, *, current: State | None = None, rebuild: str = "") -> State:
         """The whole folded state, with the database brought up to date first.
 
         `current`: the state this process holds (a refold after a Hub pull). When the
         database is exactly that state (this process wrote it last), the new events are
-        applied to it in place instead of reading every row again."""
+        applied to it in place instead of reading every row again. `rebuild`: why the
+        database must be rebuilt from the log (`verify` found it damaged)."""
         started = time.perf_counter()
         with self._lock:
             scans = {p.name: p for p in list_files(self.state_dir)}
             try:
+                if rebuild:
+                    self._close_locked()
+                    raise _Rebuild(rebuild)
                 state, applied = self._resume(scans, current)
                 mode, reason = "resume", ""
             except _Rebuild as exc:
@@ -567,9 +572,14 @@ class StateDB:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             raise _Rebuild(f"schema version {meta.get('schema_version')} != {SCHEMA_VERSION}")
-        # Rows are read when asked, not now: a damaged page must be found now instead.
-        if current is None and (found := conn.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
-            raise _Rebuild(f"the database is damaged ({found})")
+        # Rows are read when asked, not now: a file cut short is found here, any other
+        # damage by `verify` (the whole file, while the app already serves).
+        pages, page_size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _SIZE_PRAGMAS)
+        wal = self.path.with_name(f"{DB_NAME}-wal")
+        if self.path.stat().st_size < pages * page_size and not (
+            wal.exists() and wal.stat().st_size
+        ):
+            raise _Rebuild("the database file is shorter than its pages")
         hashers: dict[str, Any] = {}
         sizes: dict[str, tuple[int, int]] = {}
         for name, size, lines, digest in conn.execute("SELECT * FROM log_position"):
@@ -815,6 +825,21 @@ class StateDB:
             why,
         )
         self.behind = True
+
+    def verify(self) -> str:
+        """SQLite's `quick_check` of the whole file: "" when sound, else what is wrong.
+        Start-up reads no rows (the State reads them when asked), so the app runs this
+        once it serves (`Safeguards.verify_state_db`) instead of making every start wait
+        for a read of the whole file."""
+        try:
+            conn = _connect_reader(self.path)
+            try:
+                found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        return "" if found == ["ok"] else "; ".join(found)
 
     def positions(self) -> dict[str, tuple[int, int, str]]:
         """The recorded position of each file (for checks and tests)."""

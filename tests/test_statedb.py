@@ -27,7 +27,7 @@ from safeguards.config import Settings
 from safeguards.errors import Conflict, InvalidInput
 from safeguards.eventlog import EVENT_FILE_GLOB, LogCorruptError, list_files, read_events
 from safeguards.hubsync import EVENT_NAME
-from safeguards.service import Safeguards
+from safeguards.service import VERIFY_THREAD, Safeguards
 from safeguards.state import State
 from safeguards.statedb import StateDB, StateDBError
 
@@ -259,6 +259,33 @@ def test_a_damaged_missing_or_older_database_is_rebuilt(
     assert opened["reason"], damage
     assert canonical(state) == canonical(full_fold(state_dir))
     assert open_db(state_dir)[1]["mode"] == "resume"
+
+
+def test_damage_inside_the_file_is_found_while_serving_and_repaired(
+    history: tuple[Path, LogWriter], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Start-up reads no rows, so a damaged page (same size, garbage inside) is not seen
+    then: the check the app runs once it serves finds it and rebuilds from the log."""
+    state_dir, _ = history
+    open_db(state_dir)
+    path = state_dir / "state.db"
+    data = bytearray(path.read_bytes())
+    page = len(data) // 4096 - 3  # among the indexes, written last
+    data[page * 4096 + 100 : page * 4096 + 4000] = os.urandom(3900)
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.ERROR, logger="safeguards.service"):
+        service = Safeguards.open(service_settings(state_dir))
+        for thread in threading.enumerate():
+            if thread.name == VERIFY_THREAD:
+                thread.join()
+    assert service.db.last_open["mode"] == "rebuild"
+    assert "damaged" in service.db.last_open["reason"] and "damaged" in caplog.text
+    assert canonical(service.state) == canonical(full_fold(state_dir))
+    assert service.db.verify() == ""
+    service.report(service.user("alice"), "bigscience/bloom", "spam", "after the repair")
+    assert canonical(Safeguards.open(service_settings(state_dir)).state) == canonical(
+        full_fold(state_dir)
+    )
 
 
 def test_a_damaged_recorded_position_is_detected(history: tuple[Path, LogWriter]) -> None:
