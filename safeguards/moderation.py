@@ -356,7 +356,7 @@ def build_queue(
     table = _ReasonTable(response_targets(_targets_spec(service)))
     items: list[QueueItem] = []
     # Tens of thousands of short-lived rows: a cyclic collection meanwhile would walk
-    # every record of the State in memory again, for nothing.
+    # them all again, for nothing.
     with gc_paused():
         with service.reading() as conn:
             facts = artifact_facts(service.catalog, statequeries.reported_artifacts(conn))

@@ -1,10 +1,10 @@
 """The application service: every read and every state change, with its permission check.
 
-Each change follows one path (`_commit`): check rights and input against the current
-state, make the event, queue it in the log and apply it to the state under one lock, then
-wait for the fsync outside the lock so concurrent users share it. A caller is told "saved"
-only after its event is on disk. If a write fails the state is folded again from disk, so
-memory never keeps an event the log does not have.
+Each change follows one path (`_emit_all`, then `_wait`): check rights and input against
+the current state, make the event, queue it in the log and apply it to the state under one
+lock, then wait for the fsync (and the state.db commit) outside the lock so concurrent
+users share it. A caller is told "saved" only after its event is on disk. If a write fails
+the state is folded again from disk, so memory never keeps an event the log does not have.
 """
 
 from __future__ import annotations
@@ -244,8 +244,8 @@ class Safeguards:
         (`StateDB.commit_written`, called by the log writer after the fsync), so a read
         that follows a write sees it. When this process has stopped writing state.db
         (another process wrote it, or a write to it failed: `StateDB.lagging`), the file
-        may miss what this process acknowledged: the read then gets a copy of the State
-        in memory instead."""
+        may miss what this process acknowledged: the read then gets an in-memory copy of
+        the file with the statements it lacks applied (`StateDB.snapshot`)."""
         with contextlib.ExitStack() as stack:
             with self._db_swap_lock:
                 db = self.db
