@@ -319,11 +319,6 @@ def summary_rows(catalog: Catalog, state: State, rows: list[int]) -> list[dict]:
     return [_summary(state, r) for r in records]
 
 
-def summary_row(catalog: Catalog, state: State, row: int) -> dict:
-    """What a result list shows of one artifact, with its current safeguard state."""
-    return summary_rows(catalog, state, [row])[0]
-
-
 def _summary(state: State, r: dict[str, Any]) -> dict:
     tags = effective_tags(list(r["tags"]), state.merged_tags.get(r["id"], []))
     guard = state.safeguard(r["id"])

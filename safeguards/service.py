@@ -1146,14 +1146,6 @@ class Safeguards:
             waiting = statequeries.pending_appeals(conn)
         return sorted(waiting, key=lambda a: (a.ts, a.id))
 
-    def appeal_of(self, user: User, action_id: str) -> Appeal | None:
-        """The appeal filed on an action, for its appellant and moderators."""
-        with self._lock:
-            found = self.state.appeals.get(self.state.appeal_by_action.get(action_id, ""))
-            if found is None or not (user.is_moderator or found.appellant == user.username):
-                return None
-            return copy.copy(found)
-
     def moderation_action(self, user: User, action_id: str) -> ModerationAction:
         """One recorded decision, for the person it is about and moderators."""
         with self._lock:

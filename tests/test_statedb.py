@@ -477,6 +477,43 @@ def test_a_served_state_holds_only_what_is_in_use(
     assert canonical(again.state) == canonical(full_fold(state_dir))
 
 
+def test_concurrent_writers_while_the_state_drops_what_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six users writing at once while the State keeps dropping its records: a drop
+    waits until no captured change is uncommitted, so no change is lost from memory."""
+    monkeypatch.setattr(statedb, "CACHE_KEPT", 10)
+    state_dir = tmp_path / "state"
+    writer = LogWriter(state_dir, seed=6)
+    writer.append("old-00001", writer.events(600))
+    service = Safeguards.open(service_settings(state_dir))
+    artifacts = ["bigscience/bloom", "bigscience/bloomz", "bigcode/starcoder"]
+    failures: list[BaseException] = []
+
+    def work(number: int) -> None:
+        user = service.user(f"writer{number}")
+        try:
+            for k in range(8):
+                report = service.report(user, artifacts[(number + k) % 3], "spam", f"{k}")
+                service.comment(user, report.discussion_id, f"more {number}-{k}")
+                if k % 3 == 2:
+                    with contextlib.suppress(Conflict):
+                        service.moderate(service.user("mod"), report.artifact_id, "dismiss", "n")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert canonical(service.state) == canonical(full_fold(state_dir))
+    assert canonical(Safeguards.open(service_settings(state_dir)).state) == canonical(
+        full_fold(state_dir)
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_writes_and_restarts_equal_the_full_fold(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)

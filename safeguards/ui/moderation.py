@@ -95,16 +95,6 @@ def sync_text(service: Safeguards, language: str) -> str:
     return text
 
 
-def visible_for(
-    service: Safeguards,
-    persona: str | None,
-    request: gr.Request | None,
-    profile: gr.OAuthProfile | None = None,
-) -> bool:
-    """Whether the caller may see the tab (configuration decides, never the client)."""
-    return current_user(service, persona, request, profile).is_moderator
-
-
 @dataclass
 class ModerationTab:
     """What the app shell wires: `lists` on page load (the tab's visibility, the queue
