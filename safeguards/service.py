@@ -291,7 +291,11 @@ class Safeguards:
         return artifact
 
     def view(self, user: User, artifact_id: str) -> ArtifactView:
+        """The artifact page's records. The busiest read: it lets the State drop what it
+        holds first (`StateDB.trim`), so pages read without writes do not fill memory
+        (callers hold no record of the State when they call it)."""
         with self._lock:
+            self.db.trim(self.state)
             artifact = self.artifact(user, artifact_id)
             state = self.state
             guard = state.safeguard(artifact.id)

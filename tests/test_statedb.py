@@ -477,6 +477,29 @@ def test_a_served_state_holds_only_what_is_in_use(
     assert canonical(again.state) == canonical(full_fold(state_dir))
 
 
+def test_pages_read_without_writes_do_not_fill_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An artifact page lets the State drop what it holds before it reads, so a run of
+    page views with no write in between holds one page's records, not all of them."""
+    monkeypatch.setattr(statedb, "CACHE_KEPT", 30)
+    settings = service_settings(tmp_path / "state")
+    service = Safeguards.open(settings)
+    artifacts = ["bigscience/bloom", "bigscience/bloomz", "bigcode/starcoder"]
+    for n in range(15):
+        for artifact in artifacts:
+            service.report(service.user(f"p{n}"), artifact, "spam", f"x{n}")
+    reader = Safeguards.open(settings)
+    moderator = reader.user("mod")
+    held = []
+    for artifact in artifacts * 3:
+        view = reader.view(moderator, artifact)
+        assert view.report_count == 15
+        held.append(reader.state.cached())
+    assert held[0] > 30  # one page reads more than CACHE_KEPT
+    assert max(held) < 2 * held[0]  # and the pages before it are not kept
+
+
 def test_concurrent_writers_while_the_state_drops_what_it_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
