@@ -321,19 +321,19 @@ class State:
     def in_memory(self) -> State:
         """A copy holding every record in memory (to compare states, or to read one
         after its database has closed)."""
-        whole = {n: dict(m.items()) for n in STORED if isinstance(m := getattr(self, n), StoredMap)}
+        whole = {name: dict(stored.items()) for name, stored in self._stored_maps().items()}
         return dataclasses.replace(self, **whole)
 
-    def stored_maps(self) -> list[StoredMap]:
-        return [m for name in STORED if isinstance(m := getattr(self, name), StoredMap)]
+    def _stored_maps(self) -> dict[str, StoredMap]:
+        return {n: m for n in STORED if isinstance(m := getattr(self, n), StoredMap)}
 
     def cached(self) -> int:
         """How many stored records and index entries are in memory."""
-        return sum(len(m.cache) for m in self.stored_maps())
+        return sum(len(stored.cache) for stored in self._stored_maps().values())
 
     def forget(self) -> None:
         """Drop the stored records from memory (the database holds all of them)."""
-        for stored in self.stored_maps():
+        for stored in self._stored_maps().values():
             stored.forget()
 
     def active_limit(self, artifact_id: str, at: datetime) -> InteractionLimit | None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import logging
@@ -63,7 +64,7 @@ from safeguards.eventlog import (
     parse_lines,
     parse_ts,
 )
-from safeguards.state import State, StoredMap
+from safeguards.state import STORED, State, StoredMap
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,7 @@ RECORD_TABLES: dict[str, tuple[type, str]] = {
 }
 _NOT_STORED = {"comments"}  # Discussion.comments: rebuilt from the comments table
 # The tables a served State reads when asked (`StoredMap`); the others are read whole.
-_READ_WHEN_ASKED = ("reports", "discussions", "comments", "proposals", "access_requests")
-_READ_WHEN_ASKED += ("actions", "appeals")
+_READ_WHEN_ASKED = tuple(t for t, (_, attribute) in RECORD_TABLES.items() if attribute in STORED)
 # The per-artifact id lists of a served State: attribute -> table.
 _BY_ARTIFACT = {
     "reports_by_artifact": "reports",
@@ -319,40 +319,30 @@ def _stored_state(source: _RecordSource) -> State:
     discussion comes with its comments, the same objects as those in `comments`."""
     state = State()
 
-    def record_map(table: str) -> StoredMap:
-        return StoredMap(
-            lambda key: source.one(table, key),
-            lambda: source.column(f"SELECT id FROM {table} ORDER BY seq"),
-        )
-
-    for table in _READ_WHEN_ASKED:
-        setattr(state, RECORD_TABLES[table][1], record_map(table))
-    comments = state.comments
-    assert isinstance(comments, StoredMap)
-
     def discussion(key: Any) -> Any:
         found = source.one("discussions", key)
         if found is not None:
+            held = state.comments
+            assert isinstance(held, StoredMap)
             rows = source.many("comments", "discussion_id = ?", (key,))
-            found.comments = [comments.cache.setdefault(c.id, c) for c in rows]
+            found.comments = [held.cache.setdefault(c.id, c) for c in rows]
         return found
 
-    state.discussions = StoredMap(
-        discussion, lambda: source.column("SELECT id FROM discussions ORDER BY seq")
-    )
+    for table in _READ_WHEN_ASKED:
+        load = discussion if table == "discussions" else functools.partial(source.one, table)
+        ids = functools.partial(source.column, f"SELECT id FROM {table} ORDER BY seq")
+        setattr(state, RECORD_TABLES[table][1], StoredMap(load, ids))
     for attribute, table in _BY_ARTIFACT.items():
-        ids = f"SELECT id FROM {table} WHERE artifact_id = ? ORDER BY seq"
-        keys = f"SELECT DISTINCT artifact_id FROM {table}"
+        of_artifact = f"SELECT id FROM {table} WHERE artifact_id = ? ORDER BY seq"
+        artifacts = functools.partial(source.column, f"SELECT DISTINCT artifact_id FROM {table}")
         loaded = StoredMap(
-            lambda key, sql=ids: source.column(sql, (key,)),
-            lambda sql=keys: source.column(sql),
-            default=list,
+            lambda key, sql=of_artifact: source.column(sql, (key,)), artifacts, default=list
         )
         setattr(state, attribute, loaded)
     latest = "SELECT id FROM appeals WHERE action_id = ? ORDER BY seq DESC LIMIT 1"
     state.appeal_by_action = StoredMap(
         lambda key: next(iter(source.column(latest, (key,))), None),
-        lambda: source.column("SELECT DISTINCT action_id FROM appeals"),
+        functools.partial(source.column, "SELECT DISTINCT action_id FROM appeals"),
     )
     return state
 
