@@ -385,3 +385,42 @@ def test_pages_fit_and_read(app: RunningApp, chromium: Browser, size: str, local
         check_page(page, f"{name} {size} {locale}")
         page.screenshot(path=SCREENSHOTS / f"{name}-{size}-{language}.png", full_page=True)
     context.close()
+
+
+# Semi-bold text as Chromium draws it: (selector, why it is checked).
+BOLD_TEXT = (
+    ("#card-body h2", "a card heading"),
+    ("#artifact-header strong", "the artifact's header"),
+    ("#card-metadata, .label-wrap span", "an accordion's label"),
+)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed")
+def test_bold_text_is_drawn_in_one_font(app: RunningApp, chromium: Browser) -> None:
+    """Every letter of a heading comes from one complete font. Gradio's default theme
+    declares semi-bold faces whose files hold three ASCII letters, so "Bias, risks and
+    limitations" was drawn with its "B" in Source Sans Pro and the rest in a fallback
+    font (DejaVu on Linux). Read through the DevTools protocol: the fonts the browser
+    actually used for each element's text, with the number of glyphs from each."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(f"{app.url}?artifact=bigscience/bloom")
+        expect(page.locator("#card-body h2").first).to_be_visible()
+        page.evaluate("document.fonts.ready.then(() => true)")
+        cdp = context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        for selector, what in BOLD_TEXT:
+            nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})
+            assert nodes["nodeIds"], f"{what}: nothing matches {selector!r}"
+            for node in nodes["nodeIds"][:4]:
+                fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                used = {f["familyName"]: f["glyphCount"] for f in fonts if f["glyphCount"]}
+                assert len(used) == 1, f"{what} is drawn in several fonts: {used}"
+                assert "Source Sans" in next(iter(used)), f"{what}: {used}"
+    finally:
+        context.close()

@@ -38,6 +38,29 @@ JS = (
         json.dumps({lng: {t: tr(f"toast.{t}", lng) for t in TOAST_TYPES} for lng in LANGUAGES}),
     )
 )
+
+
+def page_theme() -> gr.themes.Base:
+    """Gradio's default theme with its fonts' semi-bold (600) faces left out: the
+    semi-bold files Gradio ships hold only three ASCII letters ("A", "B" and one sign),
+    so every semi-bold label and heading mixed them with a fallback font. Semi-bold
+    text now takes the complete bold (700) face."""
+    return gr.themes.Default(
+        font=(
+            gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)),
+            "ui-sans-serif",
+            "system-ui",
+            "sans-serif",
+        ),
+        font_mono=(
+            gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)),
+            "ui-monospace",
+            "Consolas",
+            "monospace",
+        ),
+    )
+
+
 # The demo persona this browser chose, kept across reloads in localStorage (a preference,
 # not a secret: the server accepts only persona names, and only in demo mode).
 PERSONA_KEY = "openness-safeguards-persona"
@@ -203,6 +226,7 @@ def launch_options(service: Safeguards) -> dict[str, Any]:
         "server_port": settings.server_port,
         "i18n": I18N,
         "css": CSS,
+        "theme": page_theme(),
         "js": JS,
         "run_history": False,  # report and moderation data stay out of localStorage
         "show_error": False,  # only our own gr.Error sentences reach callers
