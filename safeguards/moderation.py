@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from safeguards import statequeries
@@ -148,10 +148,16 @@ def reach(downloads: int, likes: int, trending: float) -> float:
     Hub): the mean of log10(1 + downloads) / 8, log10(1 + likes) / 4 and
     min(trending, 50) / 50. Logarithms, because a model with a million downloads is not
     a thousand times more urgent than one with a thousand."""
+    return float(reach_columns(np.asarray(downloads), np.asarray(likes), np.asarray(trending)))
+
+
+def reach_columns(downloads: np.ndarray, likes: np.ndarray, trending: np.ndarray) -> np.ndarray:
+    """`reach` of many artifacts at once (the queue ranks thousands). One formula, in
+    numpy, for both, so an item ranks by the very figure it shows."""
     return (
-        math.log10(1 + max(downloads, 0)) / 8
-        + math.log10(1 + max(likes, 0)) / 4
-        + min(max(trending, 0.0), 50.0) / 50
+        np.log10(1 + np.maximum(downloads, 0)) / 8
+        + np.log10(1 + np.maximum(likes, 0)) / 4
+        + np.minimum(np.maximum(trending, 0.0), 50.0) / 50
     ) / 3
 
 
@@ -174,13 +180,25 @@ def _parts(
     reporters: float, severity: int, reach_value: float, age_hours: float, answered: bool
 ) -> dict[str, float]:
     """`score_parts` with the reach already computed (the queue needs it on its own)."""
-    return {
-        "reporters": W_REPORTERS * math.log2(1 + max(reporters, 0)),
-        "severity": W_SEVERITY * severity,
-        "reach": W_REACH * reach_value,
-        "age": W_AGE * math.log2(1 + max(age_hours, 0.0) / 24),
-        "answered": -W_ANSWERED if answered else 0.0,
-    }
+    terms = score_terms(np.float64(reporters), severity, reach_value, age_hours, answered)
+    return {name: float(value) for name, value in zip(SCORE_TERMS, terms, strict=True)}
+
+
+SCORE_TERMS = ("reporters", "severity", "reach", "age", "answered")
+
+
+def score_terms(
+    reporters: Any, severity: Any, reach_value: Any, age_hours: Any, answered: Any
+) -> tuple[Any, ...]:
+    """The terms of `priority_score` (named in `SCORE_TERMS`), of one item or of many at
+    once as numpy columns: one formula for the queue's ranking and the items it shows."""
+    return (
+        W_REPORTERS * np.log2(1 + np.maximum(reporters, 0)),
+        W_SEVERITY * severity,
+        W_REACH * reach_value,
+        W_AGE * np.log2(1 + np.maximum(age_hours, 0.0) / 24),
+        np.where(answered, -W_ANSWERED, 0.0),
+    )
 
 
 def priority_score(
@@ -333,6 +351,21 @@ _OPEN = ReportStatus.OPEN.value
 _NO_SAFEGUARD = Safeguard().visibility().value  # an artifact no moderator has touched
 
 
+QUEUE_PAGE = 200  # the items the moderators' table shows
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """The most urgent items of the queue and the figures of the whole of it: the panel
+    shows a page, and ranking every item costs far less than building every one."""
+
+    items: list[QueueItem]
+    total: int  # items in the whole queue
+    reports: int  # their reports of the status asked for
+    oldest_hours: float | None  # the longest wait among items with an open report
+    overdue: int
+
+
 def build_queue(
     service: Safeguards,
     user: User,
@@ -342,11 +375,28 @@ def build_queue(
     status: str = "open",
     now: datetime | None = None,
 ) -> list[QueueItem]:
-    """Reports grouped per artifact, most urgent first.
+    """Reports grouped per artifact, most urgent first: every item (`queue_page`)."""
+    return queue_page(
+        service, user, reasons=reasons, kinds=kinds, status=status, now=now, shown=None
+    ).items
+
+
+def queue_page(
+    service: Safeguards,
+    user: User,
+    *,
+    reasons: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    status: str = "open",
+    now: datetime | None = None,
+    shown: int | None = QUEUE_PAGE,
+) -> QueuePage:
+    """The first `shown` items of the queue (None: all), most urgent first.
 
     `status` picks the reports that make up each item (open, dismissed, actioned, all);
     an item is kept when one of them has one of `reasons` and its artifact is one of
-    `kinds` (empty: any)."""
+    `kinds` (empty: any). Every item is ranked from the report groups (`_rank`); only
+    the items shown are read in full and built (`_queue_item`)."""
     authorize(user, Action.VIEW_QUEUE)
     wanted_reasons = _check_reasons(reasons)
     wanted_kinds = _check_kinds(kinds)
@@ -354,29 +404,151 @@ def build_queue(
         raise InvalidInput("err.queue_status", statuses=", ".join(QUEUE_STATUSES))
     moment = now or datetime.now(UTC)
     table = _ReasonTable(response_targets(_targets_spec(service)))
-    items: list[QueueItem] = []
     # Tens of thousands of short-lived rows: a cyclic collection meanwhile would walk
     # them all again, for nothing.
-    with gc_paused():
-        with service.reading() as conn:
-            facts = artifact_facts(service.catalog, statequeries.reported_artifacts(conn))
-            authors = {i: f.author for i, f in facts.items()}
-            weights = _trust_weights(conn, authors)
-            kept = {
-                i: f.author for i, f in facts.items() if not wanted_kinds or f.kind in wanted_kinds
-            }
-            inputs = statequeries.queue_inputs(conn, owners=kept, weights=weights, status=status)
-        for artifact_id, found in inputs.items():
+    with gc_paused(), service.reading() as conn:
+        groups = statequeries.report_group_rows(conn, status=status)
+        columns = service.catalog.columns_of(
+            list(dict.fromkeys(groups.artifact_ids)), _FACT_COLUMNS
+        )
+        ids, kinds_of, authors_of = columns[0], columns[1], columns[2]
+        # The owners who filed a report (on anything): the only ones whose own reports
+        # the figures must leave out, found once for every query below.
+        selfish = statequeries.self_reporting(conn, owners=dict(zip(ids, authors_of, strict=True)))
+        weights = _trust_weights(conn, selfish)
+        kept = {
+            i: author
+            for i, kind, author in zip(ids, kinds_of, authors_of, strict=True)
+            if not wanted_kinds or kind in wanted_kinds
+        }
+        given = _RankInputs(columns, kept, selfish, weights, status, wanted_reasons)
+        ranking = _rank(conn, groups, given, moment, table)
+        page = ranking.order if shown is None else ranking.order[:shown]
+        facts = artifact_facts(service.catalog, page)
+        inputs = statequeries.queue_inputs(
+            conn,
+            owners={i: kept[i] for i in page},
+            weights=weights,
+            status=status,
+            artifact_ids=None if shown is None else page,
+        )
+        items = []
+        for artifact_id in page:
+            found = inputs[artifact_id]
             chosen = found.groups
             if status != "all":
                 chosen = [g for g in chosen if g.status == status]
-            if not chosen:
-                continue
-            if wanted_reasons and not any(g.reason in wanted_reasons for g in chosen):
-                continue
             items.append(_queue_item(facts[artifact_id], found, chosen, moment, table))
-        items.sort(key=lambda i: (not i.overdue, -i.score, i.oldest, i.artifact_id))
-    return items
+    return QueuePage(
+        items, len(ranking.order), ranking.reports, ranking.oldest_hours, ranking.overdue
+    )
+
+
+class _RankInputs(NamedTuple):
+    columns: list[list]  # the catalog's ids, then `_FACT_COLUMNS` (`Catalog.columns_of`)
+    kept: dict[str, str]  # artifact id -> owner, of the kinds asked for
+    selfish: dict[str, str]  # artifact id -> owner, where the owner filed a report
+    weights: dict[str, float]  # trust weights of reporters with decided reports
+    status: str
+    wanted_reasons: frozenset[str]
+
+
+class _Ranking(NamedTuple):
+    order: list[str]  # artifact ids, most urgent first
+    reports: int
+    oldest_hours: float | None
+    overdue: int
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_NEVER = np.iinfo(np.int64).max
+
+
+def _rank(
+    conn: sqlite3.Connection,
+    groups: statequeries.GroupRows,
+    given: _RankInputs,
+    now: datetime,
+    table: _ReasonTable,
+) -> _Ranking:
+    """Every item's place in the queue, from the report groups, column by column: the
+    terms of `_queue_item`'s score and window in the same order of operations, so an
+    item ranks by the score and the "overdue" it shows."""
+    if not groups.artifact_ids:
+        return _Ranking([], 0, None, 0)
+    # Rows come sorted by artifact: a new artifact where the id changes.
+    names = np.array(groups.artifact_ids, dtype=object)
+    starts = np.ones(len(names), dtype=bool)
+    starts[1:] = names[1:] != names[:-1]
+    index = np.cumsum(starts) - 1
+    ids = names[starts].tolist()
+    size = len(ids)
+    kept = np.array([i in given.kept for i in ids], dtype=bool)[index]
+    slugs: dict[str, int] = {}
+    reason = np.array([slugs.setdefault(r, len(slugs)) for r in groups.reasons], dtype=np.int64)
+    severity = np.array([table[r].severity for r in slugs], dtype=np.int64)[reason]
+    decision = np.array([table[r].decision // _MICROSECOND for r in slugs], dtype=np.int64)
+    decision = decision[reason]
+    oldest = np.array(groups.oldest_us, dtype=np.int64)
+    counts = np.array(groups.reports, dtype=np.int64)
+    chosen = np.array(groups.chosen, dtype=bool) & kept
+    is_open = np.array(groups.open, dtype=bool) & kept
+    at = index[chosen]
+    reports = np.bincount(at, weights=counts[chosen], minlength=size)
+    listed = reports > 0
+    if given.wanted_reasons:
+        wanted = np.array([r in given.wanted_reasons for r in slugs], dtype=bool)[reason]
+        hit = np.zeros(size, dtype=bool)
+        np.logical_or.at(hit, at, wanted[chosen])
+        listed &= hit
+    top = np.zeros(size, dtype=np.int64)
+    np.maximum.at(top, at, severity[chosen])
+    first = np.full(size, _NEVER, dtype=np.int64)
+    np.minimum.at(first, at, oldest[chosen])
+    replied = np.zeros(size, dtype=bool)  # the owner answered a report of the status
+    answered = statequeries.answered_groups(conn, owners=given.kept)
+    if answered:
+        code = {aid: n for n, aid in enumerate(ids)}
+        for aid, _, status in answered:
+            if given.status in ("all", status):
+                replied[code[aid]] = True
+    due = np.full(size, _NEVER, dtype=np.int64)
+    np.minimum.at(due, index[is_open], oldest[is_open] + decision[is_open])
+    waiting = np.bincount(index[is_open], weights=counts[is_open], minlength=size) > 0
+
+    rows = np.flatnonzero(listed)
+    chosen_ids = [ids[i] for i in rows]
+    people = statequeries.reporter_weights(
+        conn,
+        owners={i: o for i, o in given.selfish.items() if i in given.kept},
+        weights=given.weights,
+        status=given.status,
+    )
+    # Sums of weights of two decimals: never near a half, so numpy rounds them as
+    # round() does.
+    weight = np.round([people.get(i, (0, 0.0))[1] for i in chosen_ids], 2)
+    at_catalog = {aid: n for n, aid in enumerate(given.columns[0])}
+    where = np.array([at_catalog[i] for i in chosen_ids], dtype=np.int64)
+    downloads, likes, trending = (np.asarray(given.columns[n])[where] for n in (3, 4, 5))
+    now_us = (now - _EPOCH) // _MICROSECOND
+    age = np.maximum((now_us - first[rows]) / 1e6 / 3600, 0.0)
+    terms = score_terms(
+        weight, top[rows], reach_columns(downloads, likes, trending), age, replied[rows]
+    )
+    total = terms[0] + terms[1] + terms[2] + terms[3] + terms[4]  # as sum() adds the parts
+    score = np.array([round(x, 2) for x in total.tolist()])
+    # The item's `hours_left` is round(h, 1), overdue below 0: exactly when h <= -0.05.
+    hours_left = (due[rows] - now_us) / 1e6 / 3600
+    overdue = (due[rows] != _NEVER) & (hours_left <= -0.05)
+    order = np.lexsort((rows, first[rows], -score, ~overdue))
+    open_age = age[waiting[rows]]
+    return _Ranking(
+        [chosen_ids[i] for i in order.tolist()],
+        int(reports[rows].sum()),
+        round(float(open_age.max()), 1) if open_age.size else None,
+        int(overdue.sum()),
+    )
 
 
 def _trust_weights(conn: sqlite3.Connection, authors: dict[str, str]) -> dict[str, float]:
@@ -599,7 +771,7 @@ def item_detail(
             owners={artifact.id: artifact.author},
             weights={who: record.weight for who, record in records.items()},
             status="open",
-            artifact_id=artifact.id,
+            artifact_ids=[artifact.id],
         )
     found = inputs.get(artifact.id)
     chosen = [g for g in found.groups if g.status == ReportStatus.OPEN.value] if found else []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -119,20 +119,20 @@ def queue_inputs(
     owners: dict[str, str],
     weights: dict[str, float],
     status: str = "all",
-    artifact_id: str | None = None,
+    artifact_ids: Collection[str] | None = None,
 ) -> dict[str, ArtifactReports]:
-    """The queue's inputs for every artifact of `owners` with a report (or only
-    `artifact_id`): report counts per reason and status with their oldest and newest
-    times and whether the owner answered; for the reports of `status` ("all": every
-    status) the distinct reporters and the sum of their `weights` (1 for anyone not in
-    it; the owner counts as a reporter but weighs nothing); the action count and the
-    safeguard. Grouped here so the queue scores artifacts, not reports.
+    """The queue's inputs for every artifact of `owners` with a report (or only those
+    of `artifact_ids`: the items a page shows): report counts per reason and status with
+    their oldest and newest times and whether the owner answered; for the reports of
+    `status`, `reporter_weights`; the action count and the safeguard. Grouped here so
+    the queue scores artifacts, not reports.
 
     Owners join only where an owner reported something (`self_reporting`): elsewhere
     every report is someone else's, and the owners' answers come from their comments
-    (`_answered_groups`), so no per-report look-up into the comments is needed."""
-    one = "AND r.artifact_id = ?" if artifact_id is not None else ""
-    extra: tuple[object, ...] = (artifact_id,) if artifact_id is not None else ()
+    (`answered_groups`), so no per-report look-up into the comments is needed."""
+    only = artifact_ids is not None
+    one = "AND r.artifact_id IN (SELECT value FROM json_each(?))" if only else ""
+    extra: tuple[object, ...] = (_json(sorted(artifact_ids or ())),) if only else ()
     selfish = _json(self_reporting(conn, owners=owners))
     found: dict[str, ArtifactReports] = {}
     # Reports outside, read in the order of the index on (artifact_id, reason, status,
@@ -145,7 +145,7 @@ def queue_inputs(
         f" WHERE 1 {one} GROUP BY r.artifact_id, r.reason, r.status",
         (selfish, *extra),
     )
-    answered = _answered_groups(conn, owners=owners, artifact_id=artifact_id)
+    answered = answered_groups(conn, owners=owners, artifact_ids=artifact_ids)
     make = ReportGroup._make
     for row in rows:
         aid = row[0]
@@ -160,21 +160,13 @@ def queue_inputs(
         item.groups.append(group)
     if not found:
         return found
-    which = "" if status == "all" else "AND r.status = ?"
-    rows = conn.execute(
-        f"WITH {_OWNERS}, weights(reporter, weight) AS MATERIALIZED"
-        " (SELECT key, value FROM json_each(?)),"
-        f" people AS (SELECT DISTINCT r.artifact_id, r.reporter FROM reports r WHERE 1 {one}"
-        f" {which}) SELECT p.artifact_id, count(*),"
-        " sum(CASE WHEN p.reporter = o.author THEN 0.0 ELSE coalesce(w.weight, 1.0) END)"
-        " FROM people p LEFT JOIN owners o ON o.artifact_id = p.artifact_id"
-        " LEFT JOIN weights w ON w.reporter = p.reporter GROUP BY p.artifact_id",
-        (selfish, _json(weights), *extra, *(() if status == "all" else (status,))),
+    people = reporter_weights(
+        conn, owners=owners, weights=weights, status=status, artifact_ids=artifact_ids
     )
-    for aid, people, weight in rows:
+    for aid, (count, weight) in people.items():
         if aid in found:
-            found[aid].reporters, found[aid].weight = people, weight
-    one = "WHERE artifact_id = ?" if artifact_id is not None else ""
+            found[aid].reporters, found[aid].weight = count, weight
+    one = "WHERE artifact_id IN (SELECT value FROM json_each(?))" if only else ""
     for aid, count in conn.execute(
         f"SELECT artifact_id, count(*) FROM actions {one} GROUP BY artifact_id", extra
     ):
@@ -186,24 +178,111 @@ def queue_inputs(
     return found
 
 
+def reporter_weights(
+    conn: sqlite3.Connection,
+    *,
+    owners: dict[str, str],
+    weights: dict[str, float],
+    status: str = "all",
+    artifact_ids: Collection[str] | None = None,
+) -> dict[str, tuple[int, float]]:
+    """Per artifact with a report of `status`: the distinct people behind them and the
+    sum of their `weights` (not rounded). Anyone not in `weights` weighs 1 and the
+    owner 0, so the people are counted in the index and only the few who do not weigh
+    1 are read one by one (a join per report costs about twice as much)."""
+    where, params = _report_filter(status, artifact_ids)
+    found = {
+        aid: [count, float(count)]
+        for aid, count in conn.execute(
+            f"SELECT artifact_id, count(DISTINCT reporter) FROM reports WHERE {where}"
+            " GROUP BY artifact_id",
+            params,
+        )
+    }
+    special = set(weights) | set(self_reporting(conn, owners=owners).values())
+    if special:
+        rows = conn.execute(
+            f"SELECT DISTINCT artifact_id, reporter FROM reports WHERE {where}"
+            " AND reporter IN (SELECT value FROM json_each(?))",
+            (*params, _json(sorted(special))),
+        )
+        for aid, who in rows:
+            if aid in found:
+                weight = 0.0 if who == owners.get(aid) else weights.get(who, 1.0)
+                found[aid][1] += weight - 1.0
+    return {aid: (count, weight) for aid, (count, weight) in found.items()}
+
+
+def _report_filter(
+    status: str, artifact_ids: Collection[str] | None
+) -> tuple[str, tuple[object, ...]]:
+    """A WHERE clause on `reports` for one status ("all": any) and a few artifacts."""
+    where, params = ["1"], []
+    if status != "all":
+        where.append("status = ?")
+        params.append(status)
+    if artifact_ids is not None:
+        where.append("artifact_id IN (SELECT value FROM json_each(?))")
+        params.append(_json(sorted(artifact_ids)))
+    return " AND ".join(where), tuple(params)
+
+
+class GroupRows(NamedTuple):
+    """`report_groups` as columns, in the order of (artifact, reason, status): what the
+    queue ranks every artifact on before it reads the few items a page shows."""
+
+    artifact_ids: list[str]
+    reasons: list[str]
+    chosen: list[int]  # 1: of the status asked for
+    open: list[int]  # 1: open
+    reports: list[int]
+    oldest_us: list[int]  # the oldest report's time in microseconds since the epoch
+
+
+def report_group_rows(conn: sqlite3.Connection, *, status: str = "all") -> GroupRows:
+    """Every (artifact, reason, status) with a report: its count and oldest time, kept by
+    the triggers of `statedb`, so no report row is read."""
+    rows = conn.execute(
+        "SELECT artifact_id, reason, ? = 'all' OR status = ?, status = 'open', reports,"
+        " oldest_us FROM report_groups ORDER BY artifact_id, reason, status",
+        (status, status),
+    ).fetchall()
+    if not rows:
+        return GroupRows([], [], [], [], [], [])
+    return GroupRows(*(list(column) for column in zip(*rows, strict=True)))
+
+
 def self_reporting(conn: sqlite3.Connection, *, owners: dict[str, str]) -> dict[str, str]:
     """The part of `owners` whose owner has filed a report (on anything): the only
     artifacts that can have a report by their own owner, so the only owners the queries
     need to join (usually few, where joining every owner costs a look-up per report)."""
     if len(owners) <= 1:
         return owners
-    people = {row[0] for row in conn.execute("SELECT DISTINCT reporter FROM reports")}
+    names = _json(sorted(set(owners.values())))
+    people = {
+        row[0]
+        for row in conn.execute(
+            "SELECT value FROM json_each(?)"
+            " WHERE EXISTS (SELECT 1 FROM reports WHERE reporter = value)",
+            (names,),
+        )
+    }
     return {aid: author for aid, author in owners.items() if author in people}
 
 
-def _answered_groups(
-    conn: sqlite3.Connection, *, owners: dict[str, str], artifact_id: str | None = None
+def answered_groups(
+    conn: sqlite3.Connection,
+    *,
+    owners: dict[str, str],
+    artifact_ids: Collection[str] | None = None,
 ) -> set[tuple[str, str, str]]:
     """(artifact, reason, status) of the report groups the owner answered: a report
     not filed by the owner whose discussion has the owner's own words (not the echo of
     a moderator's action) since it was filed. Read from the owners' comments first
     (few), then the reports of those discussions."""
-    names = sorted(set(owners.values())) if artifact_id is None else [owners[artifact_id]]
+    if artifact_ids is not None:
+        owners = {i: owners[i] for i in artifact_ids if i in owners}
+    names = sorted(set(owners.values()))
     subquery, params = _marks(names)
     said = conn.execute(
         "SELECT discussion_id, author, max(ts) FROM comments"

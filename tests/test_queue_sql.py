@@ -28,6 +28,7 @@ from safeguards import demo_seed, moderation, research
 from safeguards.categories import REASON_BY_SLUG
 from safeguards.config import Settings
 from safeguards.errors import SafeguardsError
+from safeguards.eventlog import parse_ts
 from safeguards.policy import HIDE_REASONS
 from safeguards.records import ReportStatus
 from safeguards.service import Safeguards
@@ -131,6 +132,22 @@ def _try(call: Callable[[], object]) -> object:
         return None  # a refusal (nothing to dismiss, already appealed...) is part of the mix
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def assert_report_groups_current(service: Safeguards) -> None:
+    """The counts the triggers keep equal the reports counted afresh."""
+    with service.reading() as conn:
+        kept = conn.execute("SELECT * FROM report_groups ORDER BY 1, 2, 3").fetchall()
+        fresh = conn.execute(
+            "SELECT artifact_id, reason, status, count(*), min(ts) FROM reports"
+            " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ).fetchall()
+    assert [row[:5] for row in kept] == fresh
+    for *_, oldest, micros in kept:
+        assert micros == (parse_ts(oldest) - EPOCH) // timedelta(microseconds=1)
+
+
 def assert_same(service: Safeguards) -> None:
     """Every SQL read model equals the in-memory one on this service's state."""
     mod = service.user(MODS[0])
@@ -149,6 +166,22 @@ def assert_same(service: Safeguards) -> None:
                     service, mod, reasons=reasons, kinds=kinds, status=status, now=now
                 )
                 assert sql == old, (status, reasons, kinds, now)
+                for shown in (1, 3):
+                    page = moderation.queue_page(
+                        service,
+                        mod,
+                        reasons=reasons,
+                        kinds=kinds,
+                        status=status,
+                        now=now,
+                        shown=shown,
+                    )
+                    assert page.items == old[:shown], (status, reasons, kinds, now, shown)
+                    assert page.total == len(old) and page.reports == sum(i.reports for i in old)
+                    assert page.overdue == sum(i.overdue for i in old)
+                    waits = [i.age_hours for i in old if i.open_reports]
+                    assert page.oldest_hours == (max(waits) if waits else None)
+    assert_report_groups_current(service)
     reported = sorted({r.artifact_id for r in service.state.reports.values()})
     assert reported, "the workload files reports"
     for artifact_id in reported:

@@ -163,19 +163,26 @@ def test_overdue_items_come_first_and_show_how_late(
     assert ui.time_left(items[1], "en") == "47 hours left"
     assert ui.time_left(items[0], "zh-CN") == "已逾期 24 小时"
     assert ui.time_left(items[1], "zh-CN") == "剩余 47 小时"
-    assert ui.queue_summary(items, "en").endswith(" · 1 overdue, shown first")
-    assert ui.queue_summary(items, "zh-CN").endswith(" · 1 项已逾期，排在最前")
+    whole = mod.queue_page(service, service.user(MODERATOR), now=NOW)
+    assert whole.items == items and (whole.total, whole.reports, whole.overdue) == (2, 2, 1)
+    assert whole.oldest_hours == pytest.approx(15 * 24)
+    assert ui.queue_summary(whole, "en").endswith(" · 1 overdue, shown first")
+    assert ui.queue_summary(whole, "zh-CN").endswith(" · 1 项已逾期，排在最前")
     table = ui.queue_table(items, "en")
     assert list(table["Decision due"]) == ["overdue by 24 hours", "47 hours left"]
-    # With more items than the table holds, it keeps the most urgent and says so.
-    assert list(ui.queue_table(items, "en", shown=1)["Artifact"]) == [SMALL]
-    assert ui.queue_summary(items, "en", shown=1).endswith(
+    # With more items than the table holds, it keeps the most urgent and says so; the
+    # figures still cover the whole queue.
+    first = mod.queue_page(service, service.user(MODERATOR), now=NOW, shown=1)
+    assert first.items == items[:1] and (first.total, first.reports, first.overdue) == (2, 2, 1)
+    assert list(ui.queue_table(first.items, "en")["Artifact"]) == [SMALL]
+    assert ui.queue_summary(first, "en").startswith("2 items · 2 reports · ")
+    assert ui.queue_summary(first, "en").endswith(
         " · the table shows the 1 most urgent; narrow with the filters to see others"
     )
-    assert ui.queue_summary(items, "zh-CN", shown=1).endswith(
+    assert ui.queue_summary(first, "zh-CN").endswith(
         " · 表格仅显示最紧急的 1 项；使用筛选条件查看其余条目"
     )
-    assert "most urgent" not in ui.queue_summary(items, "en")
+    assert "most urgent" not in ui.queue_summary(whole, "en")
     # Resolved items have no window.
     mod.act(service, service.user(MODERATOR), SMALL, "dismiss", "not spam", items[0].actions)
     done = mod.build_queue(service, service.user(MODERATOR), status="dismissed", now=NOW)

@@ -67,7 +67,7 @@ QUEUE_COLUMNS = (
 # The table holds the most urgent items only: thousands of rows would be sent to every
 # moderator's browser on each refresh, and nobody triages past the first screens. The
 # count line says so, and the filters reach the rest.
-QUEUE_SHOWN = 200
+QUEUE_SHOWN = mod.QUEUE_PAGE
 QUEUE_WIDTHS = [250, 80, 80, 90, 80, 230, 80, 90, 120, 150, 100, 100]
 PANEL_ACTIONS: tuple[str, ...] = ("dismiss", *(a for a in ARTIFACT_ACTIONS if a != "dismiss"))
 # Actions that take an artifact away from people: the panel asks to confirm them.
@@ -152,20 +152,24 @@ def build(ctx: UiContext, tab: gr.Tab) -> ModerationTab:
     # -- loading ------------------------------------------------------------------------
 
     def queue_updates(user: User, reasons, kinds, status, language: str) -> list[Any]:
-        items = mod.build_queue(
-            service, user, reasons=reasons or (), kinds=kinds or (), status=status or "open"
+        page = mod.queue_page(
+            service,
+            user,
+            reasons=reasons or (),
+            kinds=kinds or (),
+            status=status or "open",
+            shown=QUEUE_SHOWN,
         )
+        items = page.items
         bulk = [
-            (f"{i.artifact_id} · {i.open_reports}", i.artifact_id)
-            for i in items[:QUEUE_SHOWN]
-            if i.open_reports
+            (f"{i.artifact_id} · {i.open_reports}", i.artifact_id) for i in items if i.open_reports
         ]
         return [
             gr.update(
                 value=queue_table(items, language, claims=service.claims_in_force(user)),
                 visible=bool(items),
             ),
-            queue_summary(items, language),
+            queue_summary(page, language),
             gr.update(choices=bulk, value=[]),
         ]
 
@@ -1208,27 +1212,26 @@ def record_text(record: mod.ReporterRecord, language: str) -> str:
     )
 
 
-def queue_summary(items: list[mod.QueueItem], language: str, *, shown: int = QUEUE_SHOWN) -> str:
-    """Items, reports, the longest wait and what is overdue; when the table holds only
-    the first `shown` items, it says so."""
-    text = _queue_counts(items, language)
-    if len(items) > shown:
-        text += " · " + tr("mod.showing_first", language, shown=f"{shown:,}")
+def queue_summary(page: mod.QueuePage, language: str) -> str:
+    """Items, reports, the longest wait and what is overdue, over the whole queue; when
+    the table holds only the first items, it says so."""
+    text = _queue_counts(page, language)
+    if page.total > len(page.items):
+        text += " · " + tr("mod.showing_first", language, shown=f"{len(page.items):,}")
     return text
 
 
-def _queue_counts(items: list[mod.QueueItem], language: str) -> str:
-    if not items:
+def _queue_counts(page: mod.QueuePage, language: str) -> str:
+    if not page.total:
         return tr("mod.queue_empty", language)
     counts = (
-        f"{trn('mod.items', len(items), language)} · "
-        f"{trn('mod.reports_count', sum(i.reports for i in items), language)}"
+        f"{trn('mod.items', page.total, language)} · "
+        f"{trn('mod.reports_count', page.reports, language)}"
     )
-    waiting = [i.age_hours for i in items if i.open_reports]
-    if not waiting:
+    if page.oldest_hours is None:
         return counts
-    text = f"{counts} · {tr('mod.oldest', language, oldest=_hours(max(waiting), language))}"
-    overdue = sum(i.overdue for i in items)
+    text = f"{counts} · {tr('mod.oldest', language, oldest=_hours(page.oldest_hours, language))}"
+    overdue = page.overdue
     return f"{text} · {trn('mod.overdue_count', overdue, language)}" if overdue else text
 
 
