@@ -130,9 +130,8 @@ def queue_inputs(
     Owners join only where an owner reported something (`self_reporting`): elsewhere
     every report is someone else's, and the owners' answers come from their comments
     (`answered_groups`), so no per-report look-up into the comments is needed."""
-    only = artifact_ids is not None
-    one = "AND r.artifact_id IN (SELECT value FROM json_each(?))" if only else ""
-    extra: tuple[object, ...] = (_json(sorted(artifact_ids or ())),) if only else ()
+    subquery, extra = _marks(sorted(artifact_ids)) if artifact_ids is not None else ("", ())
+    one = f"AND r.artifact_id IN {subquery}" if extra else ""
     selfish = _json(self_reporting(conn, owners=owners))
     found: dict[str, ArtifactReports] = {}
     # Reports outside, read in the order of the index on (artifact_id, reason, status,
@@ -166,7 +165,7 @@ def queue_inputs(
     for aid, (count, weight) in people.items():
         if aid in found:
             found[aid].reporters, found[aid].weight = count, weight
-    one = "WHERE artifact_id IN (SELECT value FROM json_each(?))" if only else ""
+    one = f"WHERE artifact_id IN {subquery}" if extra else ""
     for aid, count in conn.execute(
         f"SELECT artifact_id, count(*) FROM actions {one} GROUP BY artifact_id", extra
     ):
@@ -201,10 +200,11 @@ def reporter_weights(
     }
     special = set(weights) | set(self_reporting(conn, owners=owners).values())
     if special:
+        subquery, people = _marks(sorted(special))
         rows = conn.execute(
             f"SELECT DISTINCT artifact_id, reporter FROM reports WHERE {where}"
-            " AND reporter IN (SELECT value FROM json_each(?))",
-            (*params, _json(sorted(special))),
+            f" AND reporter IN {subquery}",
+            (*params, *people),
         )
         for aid, who in rows:
             if aid in found:
@@ -222,8 +222,9 @@ def _report_filter(
         where.append("status = ?")
         params.append(status)
     if artifact_ids is not None:
-        where.append("artifact_id IN (SELECT value FROM json_each(?))")
-        params.append(_json(sorted(artifact_ids)))
+        subquery, ids = _marks(sorted(artifact_ids))
+        where.append(f"artifact_id IN {subquery}")
+        params.extend(ids)
     return " AND ".join(where), tuple(params)
 
 

@@ -1231,8 +1231,9 @@ def _queue_counts(page: mod.QueuePage, language: str) -> str:
     if page.oldest_hours is None:
         return counts
     text = f"{counts} · {tr('mod.oldest', language, oldest=_hours(page.oldest_hours, language))}"
-    overdue = page.overdue
-    return f"{text} · {trn('mod.overdue_count', overdue, language)}" if overdue else text
+    if not page.overdue:
+        return text
+    return f"{text} · {trn('mod.overdue_count', page.overdue, language)}"
 
 
 def item_header(detail: mod.ItemDetail, language: str) -> str:
