@@ -981,6 +981,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "transparency.download": ("Download the figures (CSV)", "下载统计数据（CSV）"),
     "transparency.col_month": ("Month", "月份"),
     "transparency.col_reason": ("Reason", "原因"),
+    "transparency.col_kind": ("Kind", "类型"),
+    "transparency.col_modaction": ("Action", "操作"),
     "transparency.col_owner_median": ("Owner answer, median", "所有者回应（中位数）"),
     "transparency.col_owner_p90": ("Owner answer, p90", "所有者回应（第 90 百分位）"),
     "transparency.col_decision_median": ("Decision, median", "版主决定（中位数）"),

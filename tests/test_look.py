@@ -32,7 +32,7 @@ from safeguards.config import Settings
 from safeguards.i18n import tr
 from safeguards.service import Safeguards
 from safeguards.ui.artifact_cards import category_bars, results_html, short_number
-from safeguards.ui.research import research_bars
+from safeguards.ui.research import most_table, research_bars
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 DEMO_CATALOG = REPO / "data" / "demo_catalog.jsonl"
@@ -171,6 +171,30 @@ def test_research_bars_are_honest() -> None:
     assert re.findall(r'class="sg-period">([^<]+)<', month) == ["2026-11"]
 
 
+def test_most_reported_links_each_artifact_to_its_moderation_item() -> None:
+    frame = pd.DataFrame(
+        {
+            "artifact_id": ["demo-studio/a_b", "hx-lab/x"],
+            "kind": ["model", "dataset"],
+            "reporters": [2, 1],
+            "reports": [3, 1],
+            "open": [1, 0],
+            "top_reason": ["spam", "privacy"],
+            "last_report": ["2026-11-30T10:00:00.000000Z", "2026-11-29T09:00:00.000000Z"],
+        }
+    )
+    for language in ("en", "zh-CN"):
+        shown = most_table(frame, language)
+        assert shown.columns[0] == tr("research.col_artifact_id", language)
+        links = list(shown.iloc[:, 0])
+        # Markdown's characters in the id are escaped, so it shows as it is (no italics).
+        assert links == [
+            r"[demo\-studio\/a\_b](?moderate=demo-studio/a_b)",
+            r"[hx\-lab\/x](?moderate=hx-lab/x)",
+        ]
+        assert list(shown.iloc[:, 1]) == [tr("kind.model", language), tr("kind.dataset", language)]
+
+
 # -- the pages in Chromium -------------------------------------------------------------------
 
 
@@ -268,6 +292,11 @@ SQUEEZED = """() => [...document.querySelectorAll('.block, .prose')].filter((el)
       && getComputedStyle(el).visibility !== 'hidden';
   }).map((el) => (el.id || el.className) + ': ' + el.innerText.trim().slice(0, 40))"""
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# How far an element's own content scrolls sideways (0 when it fits).
+INNER_SCROLL = """(sel) => {
+  const e = document.querySelector(sel);
+  return e.scrollWidth - e.clientWidth;
+}"""
 ERROR_BADGES = """() => [...document.querySelectorAll('[data-testid="status-tracker"] .error')]
   .filter((e) => e.getClientRects().length).length"""
 
@@ -371,7 +400,7 @@ def test_pages_fit_and_read(app: RunningApp, chromium: Browser, size: str, local
     # picker while that happens.
     open_tab(page, tr("tab.browse", language))
     pick_persona(page, "moderator", language)
-    for name in ("moderation", "research"):
+    for name in ("moderation", "research", "transparency"):
         open_tab(page, tr(f"tab.{name}", language))
         page.wait_for_timeout(1200)  # lists and charts fill in after the tab opens
         if name == "moderation":  # an item open, as a moderator works on it
@@ -380,10 +409,19 @@ def test_pages_fit_and_read(app: RunningApp, chromium: Browser, size: str, local
             page.locator("#mod-open").click()
             expect(page.locator("#mod-item-header")).to_contain_text(NFAA)
             page.wait_for_timeout(400)
-        else:
+        elif name == "research":
             expect(page.locator("#research-by-reason .sg-bar-row").first).to_be_visible()
+            expect(page.locator(f'#research-most a[href="?moderate={NFAA}"]')).to_be_visible()
+            inner = page.evaluate(INNER_SCROLL, "#research-times table")
+            assert inner <= 0, f"research {size} {locale}: the times table scrolls by {inner}px"
         check_page(page, f"{name} {size} {locale}")
         page.screenshot(path=SCREENSHOTS / f"{name}-{size}-{language}.png", full_page=True)
+
+    # A most-reported artifact opens its moderation item.
+    open_tab(page, tr("tab.research", language))
+    page.locator(f'#research-most a[href="?moderate={NFAA}"]').click()
+    expect(page).to_have_url(re.compile(r"\?moderate="))
+    expect(page.locator("#mod-item-header")).to_contain_text(NFAA)
     context.close()
 
 

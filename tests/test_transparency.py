@@ -7,8 +7,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from safeguards.eventlog import Event, read_events
+from safeguards.i18n import tr
 from safeguards.service import Safeguards
 from safeguards.transparency import transparency_table
+from safeguards.ui.transparency import count_table
 
 KINDS = {"lab/model-a": "model", "lab/data-b": "dataset"}
 OWNERS = {"lab/model-a": "lab", "lab/data-b": "lab"}
@@ -134,6 +136,31 @@ def test_counts_match_the_hand_count() -> None:
     assert got[("2026-12", "actions", "suspend_user")] == 1
     assert got[("2026-12", "actions", "lift_suspension")] == 1
     assert not [k for k in got if "troll" in k[2]]
+
+
+def test_count_tables_put_groups_down_and_every_month_across() -> None:
+    """Months across, newest first, with a month nobody reported in as zeros (October,
+    between a September report and November's); groups down, the most frequent first."""
+    september = report(90, "2026-09-15T00:00:00+00:00", "cy", "lab/data-b", "privacy")
+    frame = transparency_table([*LOG, september], kind_of=KINDS.get, owner_of=OWNERS.get)
+    for language in ("en", "zh-CN"):
+        table = count_table(frame, "reports_by_reason", "reason", language)
+        assert list(table.columns) == [
+            tr("transparency.col_reason", language),
+            "2026-12",
+            "2026-11",
+            "2026-10",
+            "2026-09",
+        ]
+        rows = {row[0]: list(row[1:]) for row in table.itertuples(index=False)}
+        assert list(rows) == [tr("reason.spam", language), tr("reason.privacy", language)]
+        assert rows[tr("reason.spam", language)] == [1, 2, 0, 0]
+        assert rows[tr("reason.privacy", language)] == [0, 1, 0, 1]
+        kinds = count_table(frame, "reports_by_kind", "kind", language)
+        assert kinds.columns[0] == tr("transparency.col_kind", language)
+        actions = count_table(frame, "actions", "modaction", language)
+        assert actions.columns[0] == tr("transparency.col_modaction", language)
+    assert count_table(frame, "no_such_measure", "reason", "en").empty
 
 
 def test_response_times_match_the_hand_count() -> None:

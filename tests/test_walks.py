@@ -216,7 +216,8 @@ def test_transparency_page_names_no_one(app: RunningApp, chromium: Browser, loca
     for private in ("alice", "mod-ana", "Transparency walk text", "demo-studio/"):
         assert private not in body, private
     expect(page.locator('[data-testid="status-tracker"] .error')).to_have_count(0)
-    page.screenshot(path=str(SCREENSHOTS / f"transparency-desktop-{language}.png"), full_page=True)
+    shot = SCREENSHOTS / f"walk-transparency-desktop-{language}.png"
+    page.screenshot(path=str(shot), full_page=True)
     context.close()
 
 

@@ -24,6 +24,7 @@ from safeguards import research
 from safeguards.i18n import tr
 from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang, notify
 from safeguards.ui.icons import icon
+from safeguards.ui.texts import link_md, moderate_url
 
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "safeguards-research-exports"
 
@@ -62,7 +63,13 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
     times = gr.Markdown(elem_id="research-times")
     gr.Markdown(f"### {I18N('research.most')}")
     most_note = gr.Markdown(elem_id="research-most-note")
-    most = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="research-most")
+    most = gr.Dataframe(
+        interactive=False,
+        wrap=True,
+        visible=False,
+        datatype=MOST_DATATYPES,
+        elem_id="research-most",
+    )
     with gr.Column(visible=False) as export_box:
         gr.Markdown(f"### {I18N('research.export')}")
         gr.Markdown(I18N("research.export_help"))
@@ -208,8 +215,13 @@ def times_text(stats: dict, language: str) -> str:
     return f"{total}\n\n{header}\n" + "\n".join(rows)
 
 
+# The artifact column links to its moderation item (the list is for moderators only).
+MOST_DATATYPES = ["markdown", "str", "number", "number", "number", "str", "str"]
+
+
 def most_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     shown = frame.copy()
+    shown["artifact_id"] = [link_md(a, moderate_url(a)) for a in shown["artifact_id"]]
     shown["kind"] = [tr(f"kind.{k}", language) for k in shown["kind"]]
     shown["top_reason"] = [tr(f"reason.{r}", language) for r in shown["top_reason"]]
     shown["last_report"] = [t[:16].replace("T", " ") for t in shown["last_report"]]

@@ -116,15 +116,22 @@ def _write_csv(figures: pd.DataFrame) -> Path:
 
 
 def count_table(figures: pd.DataFrame, measure: str, label: str, language: str) -> pd.DataFrame:
-    """Months down, groups across (translated), whole numbers; newest month first."""
+    """Groups down (translated, the most frequent first), every month of the record
+    across (newest first, a quiet month as zeros), whole numbers. Short month headers keep
+    the table readable on a phone, where a column per reason would squeeze each name into
+    a column of single characters."""
     rows = figures[figures["measure"] == measure]
     if rows.empty:
         return pd.DataFrame()
-    pivot = rows.pivot_table(index="month", columns="group", values="value", aggfunc="sum")
-    pivot = pivot.fillna(0).astype(int).sort_index(ascending=False)
-    pivot.columns = [tr(f"{label}.{g}", language) for g in pivot.columns]
-    pivot.index.name = tr("transparency.col_month", language)
-    return pivot.reset_index()
+    pivot = rows.pivot_table(index="group", columns="month", values="value", aggfunc="sum")
+    months = pd.period_range(figures["month"].min(), figures["month"].max(), freq="M")
+    newest_first = list(months.strftime("%Y-%m"))[::-1]
+    pivot = pivot.reindex(columns=newest_first).fillna(0).astype(int)
+    pivot.index = [tr(f"{label}.{g}", language) for g in pivot.index]
+    pivot = pivot.assign(_total=pivot.sum(axis="columns")).rename_axis("_name").reset_index()
+    pivot = pivot.sort_values(["_total", "_name"], ascending=[False, True]).drop(columns="_total")
+    column = "reason" if label in ("reason", "hide") else label
+    return pivot.rename(columns={"_name": tr(f"transparency.col_{column}", language)})
 
 
 def times_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
