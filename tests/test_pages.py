@@ -289,6 +289,7 @@ def test_flag_owner_answers_reporter_follows(app: RunningApp, chromium: Browser)
     listing = page.locator("#community-list")
     expect(listing).to_contain_text("No discussions, reports or pull requests you can see yet.")
     expect(thread).not_to_contain_text(context_text)
+    expect(thread).not_to_contain_text("Choose a discussion")  # nothing above to choose
     assert report_id not in page.content()
     assert context_text not in page.content()
     context.close()

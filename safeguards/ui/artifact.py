@@ -580,7 +580,7 @@ class ArtifactTab:
             self.discussion_box: discussion.id if discussion else "",
             self.thread: thread_text(discussion, language, reasons, moderator=user.is_moderator)
             if discussion
-            else tr("community.pick", language),
+            else (tr("community.pick", language) if view.discussions else ""),
             **self._owner_hide(discussion, view, user),
             self.proposal_box: gr.update(visible=proposal is not None),
             self.diff: self.service.proposal_diff(user, proposal.id) if proposal else "",
