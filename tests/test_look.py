@@ -32,6 +32,7 @@ from safeguards.config import Settings
 from safeguards.i18n import tr
 from safeguards.service import Safeguards
 from safeguards.ui.artifact_cards import category_bars, results_html, short_number
+from safeguards.ui.common import table_md
 from safeguards.ui.research import most_table, research_bars
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -169,6 +170,20 @@ def test_research_bars_are_honest() -> None:
     assert counts == ["3", "1"]  # whole numbers, largest first
     month = research_bars(one, "reason", "M", "en")
     assert re.findall(r'class="sg-period">([^<]+)<', month) == ["2026-11"]
+
+
+def test_markdown_tables_show_every_cell_as_text() -> None:
+    """A cell cannot end its column, start a row, or bring markup or HTML (table_md
+    escapes every ASCII punctuation mark, which CommonMark then shows literally)."""
+    hostile = "a | b <img src=x onerror=alert(1)> **x**"
+    shown = table_md(["Name", "n"], [(hostile, 3), ("two\nlines", 0)])
+    lines = shown.split("\n")
+    assert lines[:2] == ["| Name | n |", "|---|---|"]
+    assert len(lines) == 4  # a newline in a cell does not start a row
+    for line in lines[2:]:
+        assert len(re.findall(r"(?<!\\)\|", line)) == 3  # two cells, no more
+    assert re.search(r"(?<!\\)[<*]", shown) is None  # every < and * escaped
+    assert re.sub(r"\\(.)", r"\1", lines[2].split(" | ")[0][2:]) == hostile
 
 
 def test_most_reported_links_each_artifact_to_its_moderation_item() -> None:
@@ -414,6 +429,10 @@ def test_pages_fit_and_read(app: RunningApp, chromium: Browser, size: str, local
             expect(page.locator(f'#research-most a[href="?moderate={NFAA}"]')).to_be_visible()
             inner = page.evaluate(INNER_SCROLL, "#research-times table")
             assert inner <= 0, f"research {size} {locale}: the times table scrolls by {inner}px"
+        else:  # the figures as tables the browser lays out, a month per column
+            table = page.locator("#transparency-reports-by-reason table")
+            expect(table).to_contain_text(tr("reason.spam", language))
+            expect(table.locator("th").nth(1)).to_have_text(re.compile(r"^\d{4}-\d{2}$"))
         check_page(page, f"{name} {size} {locale}")
         page.screenshot(path=SCREENSHOTS / f"{name}-{size}-{language}.png", full_page=True)
 

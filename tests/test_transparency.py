@@ -10,7 +10,7 @@ from safeguards.eventlog import Event, read_events
 from safeguards.i18n import tr
 from safeguards.service import Safeguards
 from safeguards.transparency import transparency_table
-from safeguards.ui.transparency import count_table
+from safeguards.ui.transparency import count_table, times_table
 
 KINDS = {"lab/model-a": "model", "lab/data-b": "dataset"}
 OWNERS = {"lab/model-a": "lab", "lab/data-b": "lab"}
@@ -178,6 +178,30 @@ def test_response_times_match_the_hand_count() -> None:
     assert got[("2026-11", "decision_median_hours", "privacy")] == 726.0
     assert got[("2026-11", "decision_median_hours", "all")] == 8.0
     assert got[("2026-12", "decision_median_hours", "spam")] == 30.0
+
+
+def test_times_table_shows_median_and_p90_together() -> None:
+    """Four columns (month, reason, owner's answer, decision), so it fits a phone; newest
+    month first and "all reasons" first in each month; "—" where nobody answered."""
+    frame = transparency_table(LOG, kind_of=KINDS.get, owner_of=OWNERS.get)
+    for language in ("en", "zh-CN"):
+        table = times_table(frame, language)
+        assert list(table.columns) == [
+            tr("transparency.col_month", language),
+            tr("transparency.col_reason", language),
+            tr("transparency.col_owner", language),
+            tr("transparency.col_decision", language),
+        ]
+        rows = [tuple(row) for row in table.itertuples(index=False)]
+        all_reasons = tr("transparency.all_reasons", language)
+        assert rows[0][:2] == ("2026-12", all_reasons)
+        november = [row for row in rows if row[0] == "2026-11"]
+        # Decisions in November: 6, 8 and 726 h; p90 = 8 + 0.8 * (726 - 8) = 582.4.
+        assert november[0] == ("2026-11", all_reasons, "6.0 / 9.2", "8.0 / 582.4")
+        spam = tr("reason.spam", language)
+        assert ("2026-11", spam, "2.0 / 2.0", "7.0 / 7.8") in november
+        # December's spam report: decided after 30 h, no answer from the owner.
+        assert ("2026-12", spam, "—", "30.0 / 30.0") in rows
 
 
 def test_appeals_share() -> None:

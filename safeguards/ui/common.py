@@ -6,7 +6,7 @@ import html
 import logging
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -91,6 +91,29 @@ def escape_md(text: str) -> str:
     CommonMark lets any ASCII punctuation be backslash-escaped, which makes it a literal
     character; `<` and `&` then reach the page as text, escaped by the renderer."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def table_md(
+    columns: Iterable[object],
+    rows: Iterable[Iterable[object]],
+    *,
+    markdown: frozenset[int] = frozenset(),
+) -> str:
+    """A few rows of figures as a Markdown table, every header and cell shown literally
+    except in the `markdown` columns (by index), whose cells are Markdown built by the
+    project (`link_md`). The browser lays it out: names wrap in their column and numbers
+    stay whole, which a data grid of fixed column widths does not do on a phone."""
+
+    def cell(index: int, value: object) -> str:
+        text = str(value).replace("\n", " ")
+        return text if index in markdown else escape_md(text)
+
+    def line(cells: Iterable[str]) -> str:
+        return "| " + " | ".join(cells) + " |"
+
+    head = [escape_md(str(c)) for c in columns]
+    body = [line(cell(i, c) for i, c in enumerate(row)) for row in rows]
+    return "\n".join([line(head), "|" + "---|" * len(head), *body])
 
 
 def code_md(text: str) -> str:

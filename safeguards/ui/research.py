@@ -22,7 +22,15 @@ import pandas as pd
 
 from safeguards import research
 from safeguards.i18n import tr
-from safeguards.ui.common import I18N, UiContext, current_user, friendly_errors, lang, notify
+from safeguards.ui.common import (
+    I18N,
+    UiContext,
+    current_user,
+    friendly_errors,
+    lang,
+    notify,
+    table_md,
+)
 from safeguards.ui.icons import icon
 from safeguards.ui.texts import link_md, moderate_url
 
@@ -63,13 +71,7 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
     times = gr.Markdown(elem_id="research-times")
     gr.Markdown(f"### {I18N('research.most')}")
     most_note = gr.Markdown(elem_id="research-most-note")
-    most = gr.Dataframe(
-        interactive=False,
-        wrap=True,
-        visible=False,
-        datatype=MOST_DATATYPES,
-        elem_id="research-most",
-    )
+    most = gr.Markdown(visible=False, elem_id="research-most", elem_classes="sg-figures")
     with gr.Column(visible=False) as export_box:
         gr.Markdown(f"### {I18N('research.export')}")
         gr.Markdown(I18N("research.export_help"))
@@ -101,9 +103,13 @@ def build(ctx: UiContext, tab: gr.Tab | None = None) -> ResearchTab:
         if not user.is_moderator:
             hidden = gr.update(visible=False)
             note = tr("research.most_moderators", language)
-            return [*charts, timing, note, gr.update(value=None, visible=False), hidden, hidden]
+            return [*charts, timing, note, gr.update(value="", visible=False), hidden, hidden]
         table = most_table(research.most_reported(service, user), language)
-        shown = gr.update(value=table, visible=True)
+        links = frozenset({0})  # the artifact column: links built by link_md
+        shown = gr.update(
+            value=table_md(table.columns, table.itertuples(index=False), markdown=links),
+            visible=True,
+        )
         # The archive is built on request (Prepare), not on every visit to the tab.
         return [*charts, timing, "", shown, gr.update(visible=True), gr.update(visible=False)]
 
@@ -203,23 +209,19 @@ def times_text(stats: dict, language: str) -> str:
         return "—" if value is None else f"{value:.1f}"
 
     names = ("answered", "waiting", "median", "p90")
-    header = "| | " + " | ".join(tr(f"research.{n}", language) for n in names) + " |"
-    header += "\n|---|---|---|---|---|"
-    rows = [
-        f"| {tr(f'research.{key}', language)} | {s['count']} | {s['pending']} | "
-        f"{cell(s['median_hours'])} | {cell(s['p90_hours'])} |"
-        for key in ("owner_response", "moderator_action")
-        for s in [stats[key]]
-    ]
+    rows = []
+    for key in ("owner_response", "moderator_action"):
+        s = stats[key]
+        figures = (s["count"], s["pending"], cell(s["median_hours"]), cell(s["p90_hours"]))
+        rows.append((tr(f"research.{key}", language), *figures))
+    header = ["", *(tr(f"research.{n}", language) for n in names)]
     total = tr("research.total_reports", language, n=stats["reports"])
-    return f"{total}\n\n{header}\n" + "\n".join(rows)
-
-
-# The artifact column links to its moderation item (the list is for moderators only).
-MOST_DATATYPES = ["markdown", "str", "number", "number", "number", "str", "str"]
+    return f"{total}\n\n{table_md(header, rows)}"
 
 
 def most_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The most-reported artifacts, translated; each artifact links to its moderation
+    item (the list is for moderators only)."""
     shown = frame.copy()
     shown["artifact_id"] = [link_md(a, moderate_url(a)) for a in shown["artifact_id"]]
     shown["kind"] = [tr(f"kind.{k}", language) for k in shown["kind"]]

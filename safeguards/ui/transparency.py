@@ -15,7 +15,7 @@ import pandas as pd
 from safeguards import transparency as tp
 from safeguards.i18n import tr
 from safeguards.policy import GUIDELINES_CHANGES, GUIDELINES_VERSION, HIDE_REASONS
-from safeguards.ui.common import I18N, UiContext, friendly_errors, lang
+from safeguards.ui.common import I18N, UiContext, friendly_errors, lang, table_md
 
 _CSV_DIR = Path(tempfile.gettempdir()) / "safeguards-transparency"
 # (measure, how a group is labelled) for the three count tables
@@ -25,11 +25,11 @@ COUNT_TABLES = (
     (tp.ACTIONS, "modaction"),
     (tp.OWNER_HIDES, "hide"),
 )
+# The times table's columns: (median, p90) shown together as "median / p90" hours, so the
+# table has four columns and fits a phone.
 TIME_COLUMNS = (
-    (tp.OWNER_ANSWER_MEDIAN, "owner_median"),
-    (tp.OWNER_ANSWER_P90, "owner_p90"),
-    (tp.DECISION_MEDIAN, "decision_median"),
-    (tp.DECISION_P90, "decision_p90"),
+    ((tp.OWNER_ANSWER_MEDIAN, tp.OWNER_ANSWER_P90), "owner"),
+    ((tp.DECISION_MEDIAN, tp.DECISION_P90), "decision"),
 )
 
 
@@ -48,7 +48,8 @@ def build(ctx: UiContext, tab: gr.Tab) -> None:
     for key, elem_id in sections:  # a section shows only when it has figures
         with gr.Column(visible=False) as box:
             gr.Markdown(f"### {I18N(f'transparency.{key}')}")
-            tables.append(gr.Dataframe(interactive=False, wrap=True, elem_id=elem_id))
+            # Markdown tables: a few rows each, laid out by the browser (see table_md).
+            tables.append(gr.Markdown(elem_id=elem_id, elem_classes="sg-figures"))
         boxes.append(box)
     download = gr.DownloadButton(
         I18N("transparency.download"), visible=False, elem_id="transparency-csv"
@@ -72,7 +73,7 @@ def build(ctx: UiContext, tab: gr.Tab) -> None:
         return [
             note,
             *(gr.Column(visible=not t.empty) for t in shown),
-            *(t if not t.empty else None for t in shown),
+            *(table_md(t.columns, t.itertuples(index=False)) if not t.empty else "" for t in shown),
             gr.update(value=str(_write_csv(figures)), visible=True),
         ]
 
@@ -135,8 +136,9 @@ def count_table(figures: pd.DataFrame, measure: str, label: str, language: str) 
 
 
 def times_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
-    """One row per month and reason (all reasons first), hours with one decimal."""
-    wanted = [m for m, _ in TIME_COLUMNS]
+    """One row per month and reason (all reasons first); the owner's first answer and the
+    moderator's decision each as "median / p90" hours with one decimal ("—" when none)."""
+    wanted = [m for pair, _ in TIME_COLUMNS for m in pair]
     rows = figures[figures["measure"].isin(wanted)]
     if rows.empty:
         return pd.DataFrame()
@@ -155,11 +157,16 @@ def times_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
             ],
         }
     )
-    for measure, name in TIME_COLUMNS:
+    for (median, p90), name in TIME_COLUMNS:
         out[tr(f"transparency.col_{name}", language)] = [
-            "—" if pd.isna(v) else f"{v:.1f}" for v in pivot[measure]
+            _hours(m, p) for m, p in zip(pivot[median], pivot[p90], strict=True)
         ]
     return out
+
+
+def _hours(median: float, p90: float) -> str:
+    shown = ["—" if pd.isna(v) else f"{v:.1f}" for v in (median, p90)]
+    return "—" if shown == ["—", "—"] else " / ".join(shown)
 
 
 def appeals_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
