@@ -983,6 +983,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "transparency.col_reason": ("Reason", "原因"),
     "transparency.col_kind": ("Kind", "类型"),
     "transparency.col_modaction": ("Action", "操作"),
+    "transparency.col_hide": ("Reason for hiding", "隐藏原因"),
     "transparency.col_owner": ("Owner's answer, median / p90", "所有者回应：中位数 / p90"),
     "transparency.col_decision": ("Decision, median / p90", "版主决定：中位数 / p90"),
     "transparency.col_decided": ("Decided", "已处理"),

@@ -160,6 +160,9 @@ def test_count_tables_put_groups_down_and_every_month_across() -> None:
         assert kinds.columns[0] == tr("transparency.col_kind", language)
         actions = count_table(frame, "actions", "modaction", language)
         assert actions.columns[0] == tr("transparency.col_modaction", language)
+        hides = count_table(frame, "owner_hides_by_reason", "hide", language)
+        assert hides.columns[0] == tr("transparency.col_hide", language)
+        assert list(hides.iloc[:, 0]) == [tr("hide.off-topic", language)]
     assert count_table(frame, "no_such_measure", "reason", "en").empty
 
 

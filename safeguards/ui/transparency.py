@@ -18,7 +18,7 @@ from safeguards.policy import GUIDELINES_CHANGES, GUIDELINES_VERSION, HIDE_REASO
 from safeguards.ui.common import I18N, UiContext, friendly_errors, lang, table_md
 
 _CSV_DIR = Path(tempfile.gettempdir()) / "safeguards-transparency"
-# (measure, how a group is labelled) for the three count tables
+# (measure, how a group and the groups' column are labelled) for the count tables
 COUNT_TABLES = (
     (tp.REPORTS_BY_REASON, "reason"),
     (tp.REPORTS_BY_KIND, "kind"),
@@ -131,8 +131,7 @@ def count_table(figures: pd.DataFrame, measure: str, label: str, language: str) 
     pivot.index = [tr(f"{label}.{g}", language) for g in pivot.index]
     pivot = pivot.assign(_total=pivot.sum(axis="columns")).rename_axis("_name").reset_index()
     pivot = pivot.sort_values(["_total", "_name"], ascending=[False, True]).drop(columns="_total")
-    column = "reason" if label in ("reason", "hide") else label
-    return pivot.rename(columns={"_name": tr(f"transparency.col_{column}", language)})
+    return pivot.rename(columns={"_name": tr(f"transparency.col_{label}", language)})
 
 
 def times_table(figures: pd.DataFrame, language: str) -> pd.DataFrame:
